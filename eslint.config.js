@@ -1,0 +1,60 @@
+// Process boundaries (DESIGN.md §3) are enforced here, not by convention.
+import { builtinModules } from 'node:module';
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+const electron = { name: 'electron', message: 'Only src/main/app/ and src/preload/ may import electron.' };
+
+const restrict = (paths, patterns) => ({
+  'no-restricted-imports': ['error', { paths, patterns }],
+});
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'release/**', 'node_modules/**', 'models/**', 'coverage/**', 'test-results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/shared/**/*.ts'],
+    rules: restrict(
+      [electron, ...nodeBuiltins.map((name) => ({ name, message: 'src/shared must run in every process: no Node built-ins.' }))],
+      [{ group: ['react', 'react-dom', '**/main/**', '**/renderer/**', '**/preload/**'], message: 'src/shared imports nothing process-specific.' }],
+    ),
+  },
+  {
+    files: ['src/renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      ...restrict(
+        [electron, ...nodeBuiltins.map((name) => ({ name, message: 'The renderer never imports Node.' }))],
+        [{ group: ['**/main/**', '**/preload/**', '../../server/**'], message: 'The renderer talks to main only through the contract.' }],
+      ),
+    },
+  },
+  {
+    files: ['src/main/**/*.ts'],
+    ignores: ['src/main/app/**'],
+    rules: restrict([electron], [{ group: ['**/renderer/**', '**/preload/**'], message: 'main does not import renderer or preload code.' }]),
+  },
+  {
+    files: ['src/preload/**/*.ts'],
+    rules: restrict(
+      nodeBuiltins.map((name) => ({ name, message: 'A sandboxed preload has no Node built-ins.' })),
+      [{ group: ['**/main/**', '**/renderer/**'], message: 'The preload imports only electron and src/shared.' }],
+    ),
+  },
+  {
+    files: ['server/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'tests/**/*.ts'],
+    rules: restrict([electron], [{ group: ['**/renderer/**'], message: 'Only the renderer build uses renderer code.' }]),
+  },
+);

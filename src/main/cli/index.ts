@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerEngineCommands } from './engine-commands';
+import { registerCaseCommands } from './case-commands';
+
+const program = new Command('veridesk').description('VeriDesk command line: face comparison, analysis, case log and sync');
+registerEngineCommands(program);
+registerCaseCommands(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+});

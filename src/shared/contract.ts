@@ -1,0 +1,116 @@
+/**
+ * The single source of truth between renderer and main (DESIGN.md §4).
+ *
+ * - `methods`: request/response calls, named `service.method`; every input is validated in main
+ *   against its schema before any handler runs.
+ * - `events`: pushed from main to the renderer.
+ * - the frame channel (binary, see ./frame.ts) carries video frames renderer → main.
+ *
+ * Both transports (Electron IPC in src/main/app, WebSocket in src/main/host) and the preload's
+ * `window.veridesk` are derived from these tables.
+ */
+import { z } from 'zod';
+import type { Result } from './errors';
+import { SettingsPatchSchema, SettingsSchema } from './settings';
+import { ERROR_CODES } from './errors';
+
+const NoParams = z.object({}).strict();
+
+export const NoticeSchema = z.object({
+  level: z.enum(['info', 'warning', 'error']),
+  code: z.enum(ERROR_CODES),
+  /** i18n key under `notices.` in the renderer. */
+  key: z.string(),
+  detail: z.string().optional(),
+});
+export type Notice = z.infer<typeof NoticeSchema>;
+
+export const AppInfoSchema = z.object({
+  version: z.string(),
+  platform: z.string(),
+  transport: z.enum(['electron', 'host']),
+  startedAt: z.number(),
+  notices: z.array(NoticeSchema),
+});
+export type AppInfo = z.infer<typeof AppInfoSchema>;
+
+export const StreamStatsSchema = z.object({
+  streamId: z.string(),
+  framesReceived: z.number().int(),
+  /** Frames replaced in the latest-frame mailbox before a consumer took them. */
+  framesDropped: z.number().int(),
+  framesRejected: z.number().int(),
+  fps: z.number(),
+  bytesPerSecond: z.number(),
+  width: z.number().int(),
+  height: z.number().int(),
+  /** Mean colour of the last frame consumed, proof that real pixels crossed the boundary. */
+  meanRgb: z.tuple([z.number(), z.number(), z.number()]),
+  lastFrameAt: z.number(),
+});
+export type StreamStats = z.infer<typeof StreamStatsSchema>;
+
+export const EngineStatusSchema = z.object({
+  state: z.enum(['stopped', 'starting', 'ready', 'restarting', 'failed']),
+  /** Execution provider in use, e.g. 'cpu', 'dml', 'cuda', 'webgpu', 'coreml'. */
+  provider: z.string().nullable(),
+  message: z.string().optional(),
+  restarts: z.number().int(),
+});
+export type EngineStatus = z.infer<typeof EngineStatusSchema>;
+
+function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O) {
+  return { input, output };
+}
+
+export const methods = {
+  'app.info': method(NoParams, AppInfoSchema),
+  'settings.get': method(NoParams, SettingsSchema),
+  'settings.update': method(SettingsPatchSchema, SettingsSchema),
+  'diagnostics.streams': method(NoParams, z.array(StreamStatsSchema)),
+  'engine.status': method(NoParams, EngineStatusSchema),
+} as const;
+
+export const events = {
+  'settings.changed': SettingsSchema,
+  'diagnostics.streams': z.array(StreamStatsSchema),
+  'engine.status': EngineStatusSchema,
+  'app.notice': NoticeSchema,
+} as const;
+
+export type MethodName = keyof typeof methods;
+export type MethodInput<M extends MethodName> = z.input<(typeof methods)[M]['input']>;
+export type MethodParams<M extends MethodName> = z.output<(typeof methods)[M]['input']>;
+export type MethodOutput<M extends MethodName> = z.output<(typeof methods)[M]['output']>;
+export type EventName = keyof typeof events;
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+
+export const METHOD_NAMES = Object.keys(methods) as MethodName[];
+export const EVENT_NAMES = Object.keys(events) as EventName[];
+export const isMethodName = (name: unknown): name is MethodName => typeof name === 'string' && Object.hasOwn(methods, name);
+
+/** What the renderer sees, whichever transport is underneath (`window.veridesk` in Electron). */
+export interface VeriDeskApi {
+  invoke<M extends MethodName>(method: M, params: MethodInput<M>): Promise<Result<MethodOutput<M>>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /** Sends one encoded frame (see ./frame.ts); the buffer is transferred, not copied, where possible. */
+  sendFrame(frame: ArrayBuffer): void;
+}
+
+/** Messages of the WebSocket transport (text frames); binary frames are video frames. */
+export const WireRequestSchema = z.object({ id: z.number().int().nonnegative(), method: z.string().max(128), params: z.unknown() }).strict();
+export type WireRequest = z.infer<typeof WireRequestSchema>;
+export type WireMessage =
+  | { kind: 'response'; id: number; result: Result<unknown> }
+  | { kind: 'event'; event: EventName; payload: unknown }
+  | { kind: 'error'; error: { code: string; message: string } };
+
+/** Electron IPC channel names. */
+export const IPC = {
+  invoke: 'veridesk:invoke',
+  event: 'veridesk:event',
+  framePort: 'veridesk:frame-port',
+} as const;
+
+/** Largest JSON request either transport accepts. */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
