@@ -1,0 +1,108 @@
+import { createHash, createPublicKey, sign, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { z } from 'zod';
+import { CaseEventSchema, type CaseEvent, type CaseListFilter, type CaseSummary, type ChainBreak } from '../../shared/cases';
+import { canonicalJson } from './canonical';
+import { verifyRun } from './chain';
+import type { CaseStore } from './store';
+
+/**
+ * Signed export bundle (DESIGN.md §7): the cases' summaries and full event chains, no biometric
+ * data, signed with the workstation's Ed25519 key. A team lead verifies it offline with
+ * `veridesk cases verify --bundle FILE [--fingerprint FP]`.
+ */
+export const EXPORT_FORMAT = 'veridesk-export/1';
+
+export interface ExportBundle {
+  format: typeof EXPORT_FORMAT;
+  createdAt: number;
+  workstationId: string;
+  signer: { alg: 'ed25519'; publicKey: string; fingerprint: string };
+  cases: { summary: CaseSummary; events: CaseEvent[] }[];
+  signature: string;
+}
+
+const BundleSchema = z.object({
+  format: z.literal(EXPORT_FORMAT),
+  createdAt: z.number().int(),
+  workstationId: z.string(),
+  signer: z.object({ alg: z.literal('ed25519'), publicKey: z.string(), fingerprint: z.string() }),
+  cases: z.array(z.object({ summary: z.record(z.string(), z.unknown()), events: z.array(CaseEventSchema) })),
+  signature: z.string(),
+});
+
+export function publicKeyFingerprint(publicKey: KeyObject): string {
+  const der = publicKey.export({ format: 'der', type: 'spki' });
+  return createHash('sha256').update(der).digest('hex').slice(0, 32).replace(/(.{4})(?!$)/g, '$1:');
+}
+
+const signedBody = (b: Omit<ExportBundle, 'signature'>): Buffer => Buffer.from(canonicalJson(b), 'utf8');
+
+export function buildExport(store: CaseStore, options: { filter?: CaseListFilter; caseIds?: string[]; now?: number } = {}): ExportBundle {
+  const ids = options.caseIds ?? store.listCases({ limit: 10_000, ...options.filter }).map((c) => c.caseId);
+  const cases = ids.map((id) => {
+    const { events, ...summary } = store.getCase(id);
+    return { summary, events };
+  });
+  const body: Omit<ExportBundle, 'signature'> = {
+    format: EXPORT_FORMAT,
+    createdAt: options.now ?? Date.now(),
+    workstationId: store.workstationId,
+    signer: {
+      alg: 'ed25519',
+      publicKey: store.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+      fingerprint: publicKeyFingerprint(store.publicKey),
+    },
+    // Round-trip through JSON so the signed value equals what a verifier parses.
+    cases: JSON.parse(JSON.stringify(cases)) as ExportBundle['cases'],
+  };
+  return { ...body, signature: sign(null, signedBody(body), store.signingKey).toString('base64') };
+}
+
+export interface BundleVerifyReport {
+  ok: boolean;
+  signatureValid: boolean;
+  fingerprint: string | null;
+  fingerprintMatches: boolean | null;
+  casesChecked: number;
+  eventsChecked: number;
+  breaks: ChainBreak[];
+  error?: string;
+}
+
+/** Verifies signature, optional pinned signer fingerprint, and every case's chain. */
+export function verifyBundle(raw: unknown, options: { expectFingerprint?: string } = {}): BundleVerifyReport {
+  const parsed = BundleSchema.safeParse(raw);
+  const empty = { signatureValid: false, fingerprint: null, fingerprintMatches: null, casesChecked: 0, eventsChecked: 0, breaks: [] };
+  if (!parsed.success) return { ok: false, ...empty, error: `not a VeriDesk export bundle: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+  const bundle = raw as ExportBundle;
+  let publicKey: KeyObject;
+  try {
+    publicKey = createPublicKey({ key: Buffer.from(bundle.signer.publicKey, 'base64'), format: 'der', type: 'spki' });
+  } catch {
+    return { ok: false, ...empty, error: 'the bundle signer public key is unreadable' };
+  }
+  const fingerprint = publicKeyFingerprint(publicKey);
+  const { signature, ...body } = bundle;
+  const signatureValid = verifySignature(null, signedBody(body), publicKey, Buffer.from(signature, 'base64'));
+  const norm = (f: string) => f.replace(/[^0-9a-f]/gi, '').toLowerCase();
+  const fingerprintMatches = options.expectFingerprint === undefined ? null : norm(options.expectFingerprint) === norm(fingerprint);
+  const breaks: ChainBreak[] = [];
+  let eventsChecked = 0;
+  for (const c of bundle.cases) {
+    eventsChecked += c.events.length;
+    const caseId = String(c.summary.caseId);
+    const foreign = c.events.find((e) => e.caseId !== caseId);
+    if (foreign) {
+      breaks.push({ caseId, seq: foreign.seq, reason: 'CHAIN_FORK', message: `case ${caseId} seq ${foreign.seq}: event belongs to case ${foreign.caseId}` });
+      continue;
+    }
+    const b = verifyRun(c.events);
+    const last = c.events[c.events.length - 1];
+    if (b) breaks.push(b);
+    else if (c.summary.lastHash !== (last?.hash ?? null) || c.summary.eventCount !== c.events.length) {
+      breaks.push({ caseId, seq: (last?.seq ?? 0) + 1, reason: 'CHAIN_TRUNCATED', message: `case ${caseId}: the summary records ${String(c.summary.eventCount)} events, the bundle holds ${c.events.length}` });
+    }
+  }
+  const ok = signatureValid && fingerprintMatches !== false && breaks.length === 0;
+  return { ok, signatureValid, fingerprint, fingerprintMatches, casesChecked: bundle.cases.length, eventsChecked, breaks };
+}

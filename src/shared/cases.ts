@@ -1,0 +1,172 @@
+/**
+ * Case log types shared by main, the renderer and the backend (DESIGN.md §7, §8).
+ * Node-free: only types, constants and zod schemas.
+ */
+import { z } from 'zod';
+
+export const SERVICE_TYPES = ['consult', 'query', 'operate', 'transact'] as const;
+export type ServiceType = (typeof SERVICE_TYPES)[number];
+
+/** The agent's final decision for a case. */
+export const VERDICTS = ['verified', 'needs_review', 'rejected', 'not_required', 'abandoned'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export const CASE_STATUSES = ['open', 'closed'] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+
+export const REVIEW_OUTCOMES = ['confirmed', 'overturned', 'escalated', 'needs_followup'] as const;
+export type ReviewOutcome = (typeof REVIEW_OUTCOMES)[number];
+
+/**
+ * Event types written to the append-only chain. Payloads never carry biometric data or a raw ID
+ * number: evidence is referenced by id + sha256, the ID number only masked + keyed hash.
+ */
+export const EVENT_TYPES = [
+  'case.opened',
+  'check.result',
+  'evidence.added',
+  'recording.added',
+  'decision.made',
+  'case.escalated',
+  'note.added',
+  'case.closed',
+  'biometric.purged',
+  'review.received',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** prev_hash of the first event of every case. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+export const HashSchema = z.string().regex(/^[0-9a-f]{64}$/);
+export const CaseIdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/);
+
+/** One chained event as stored locally and as sent to the server. */
+export const CaseEventSchema = z
+  .object({
+    caseId: CaseIdSchema,
+    seq: z.number().int().min(1).max(1_000_000),
+    type: z.enum(EVENT_TYPES),
+    /** Epoch milliseconds. */
+    at: z.number().int().nonnegative(),
+    /** Who wrote it: an agent id, 'system', a reviewer id. */
+    actor: z.string().min(1).max(128),
+    payload: z.record(z.string(), z.unknown()),
+    prevHash: HashSchema,
+    hash: HashSchema,
+  })
+  .strict();
+export type CaseEvent = z.infer<typeof CaseEventSchema>;
+
+/** What the audit list shows (no biometric data; the ID number only masked). */
+export interface CaseSummary {
+  caseId: string;
+  workstationId: string;
+  agentId: string;
+  serviceType: ServiceType;
+  customerRef: string | null;
+  idNumberMasked: string | null;
+  status: CaseStatus;
+  verdict: Verdict | null;
+  openedAt: number;
+  closedAt: number | null;
+  eventCount: number;
+  lastHash: string;
+  reviewOutcome: ReviewOutcome | null;
+}
+
+export interface CaseDetail extends CaseSummary {
+  events: CaseEvent[];
+}
+
+export interface CaseListFilter {
+  agentId?: string;
+  verdict?: Verdict;
+  status?: CaseStatus;
+  /** Inclusive lower bound on openedAt (epoch ms). */
+  from?: number;
+  /** Exclusive upper bound on openedAt (epoch ms). */
+  to?: number;
+  limit?: number;
+  offset?: number;
+}
+
+/** A chain problem, naming the exact case and event. */
+export interface ChainBreak {
+  caseId: string;
+  seq: number;
+  reason: ChainErrorCode;
+  message: string;
+}
+
+export type ChainErrorCode = 'CHAIN_GAP' | 'CHAIN_PREV_MISMATCH' | 'CHAIN_HASH_MISMATCH' | 'CHAIN_FORK' | 'CHAIN_TRUNCATED';
+
+/** Error codes the sync API answers with (`{ error: { code, message, caseId?, seq? } }`). */
+export const SYNC_ERROR_CODES = [
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'MALFORMED_BATCH',
+  'PAYLOAD_TOO_LARGE',
+  'IDEMPOTENCY_KEY_MISSING',
+  'IDEMPOTENCY_KEY_REUSED',
+  'CHAIN_GAP',
+  'CHAIN_PREV_MISMATCH',
+  'CHAIN_HASH_MISMATCH',
+  'CHAIN_FORK',
+  'CASE_OWNED_ELSEWHERE',
+  'NOT_FOUND',
+  'UNAVAILABLE',
+  'INTERNAL',
+] as const;
+export type SyncErrorCode = (typeof SYNC_ERROR_CODES)[number];
+
+export interface SyncErrorBody {
+  error: { code: SyncErrorCode; message: string; caseId?: string; seq?: number };
+}
+
+/** Limits shared by client and server. */
+export const SYNC_LIMITS = {
+  maxEventsPerBatch: 1000,
+  maxBodyBytes: 4 * 1024 * 1024,
+  maxPayloadBytes: 64 * 1024,
+} as const;
+
+export const SyncBatchSchema = z
+  .object({
+    /** Echoes the workstation's own view; the server trusts only the token's workstation. */
+    workstationId: z.string().min(1).max(128),
+    events: z.array(CaseEventSchema).min(1).max(SYNC_LIMITS.maxEventsPerBatch),
+  })
+  .strict();
+export type SyncBatch = z.infer<typeof SyncBatchSchema>;
+
+export interface SyncBatchResult {
+  batchId: string;
+  accepted: number;
+  duplicates: number;
+  cases: { caseId: string; lastSeq: number; lastHash: string }[];
+}
+
+export const ReviewSchema = z.object({
+  reviewId: z.number().int().positive(),
+  caseId: CaseIdSchema,
+  outcome: z.enum(REVIEW_OUTCOMES),
+  reviewer: z.string().min(1).max(128),
+  note: z.string().max(4000).default(''),
+  createdAt: z.number().int(),
+});
+export type Review = z.infer<typeof ReviewSchema>;
+
+export interface ChangesResponse {
+  reviews: Review[];
+  cursor: number;
+}
+
+/** What the status bar shows about sync. */
+export interface SyncStatus {
+  state: 'disabled' | 'idle' | 'syncing' | 'backoff';
+  pending: number;
+  lastSuccessAt: number | null;
+  lastError: { code: string; message: string; at: number } | null;
+  nextAttemptAt: number | null;
+}
