@@ -16,6 +16,8 @@ export default defineConfig({
   },
   preload: {
     build: {
+      // a sandboxed preload cannot require() packages: bundle everything it uses
+      externalizeDeps: false,
       outDir: 'out/preload',
       rollupOptions: {
         input: { index: resolve(__dirname, 'src/preload/index.ts') },
@@ -26,6 +28,8 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'src/renderer'),
+    // relative asset URLs: the Electron app loads the renderer from file://
+    base: './',
     plugins: [react()],
     build: {
       outDir: resolve(__dirname, 'out/renderer'),

@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // The built CLI (npm run build); during development use `npm run cli -- …`.
-import '../out/main/cli.mjs';
+import '../out/main/cli.js';

@@ -39,7 +39,6 @@ export const StreamStatsSchema = z.object({
   framesReceived: z.number().int(),
   /** Frames replaced in the latest-frame mailbox before a consumer took them. */
   framesDropped: z.number().int(),
-  framesRejected: z.number().int(),
   fps: z.number(),
   bytesPerSecond: z.number(),
   width: z.number().int(),
@@ -104,13 +103,6 @@ export type WireMessage =
   | { kind: 'response'; id: number; result: Result<unknown> }
   | { kind: 'event'; event: EventName; payload: unknown }
   | { kind: 'error'; error: { code: string; message: string } };
-
-/** Electron IPC channel names. */
-export const IPC = {
-  invoke: 'veridesk:invoke',
-  event: 'veridesk:event',
-  framePort: 'veridesk:frame-port',
-} as const;
 
 /** Largest JSON request either transport accepts. */
 export const MAX_REQUEST_BYTES = 1024 * 1024;

@@ -35,7 +35,7 @@ export interface AppError {
 export type Result<T> = { ok: true; value: T } | { ok: false; error: AppError };
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-export const fail = (code: ErrorCode, message: string): Result<never> => ({ ok: false, error: { code, message } });
+export const fail = (code: ErrorCode, message: string): { ok: false; error: AppError } => ({ ok: false, error: { code, message } });
 
 /** An error that a service throws on purpose; the dispatcher turns it into `{ ok: false }` with its code. */
 export class AppFailure extends Error {

@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { app, session } from 'electron';
+import { createLogger } from '../log/logger';
+import { createWorkstation } from '../workstation';
+import { registerIpc } from './ipc';
+import { restrictPermissions } from './permissions';
+import { createAppWindow } from './window';
+
+const log = createLogger('veridesk');
+const appUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(import.meta.dirname, '../renderer/index.html')).href;
+
+app.enableSandbox();
+if (!app.requestSingleInstanceLock()) app.quit();
+
+app.on('web-contents-created', (_event, contents) => {
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  contents.on('will-navigate', (event, url) => url !== appUrl && event.preventDefault());
+});
+
+void app.whenReady().then(async () => {
+  const workstation = await createWorkstation({
+    dataDir: app.getPath('userData'),
+    transport: 'electron',
+    version: app.getVersion(),
+    log,
+  });
+  restrictPermissions(session.defaultSession, appUrl);
+  registerIpc(workstation, appUrl, log);
+  createAppWindow({ appUrl, preloadPath: join(import.meta.dirname, '../preload/index.cjs'), workstation });
+
+  app.on('window-all-closed', () => {
+    void workstation.close().finally(() => app.quit());
+  });
+});

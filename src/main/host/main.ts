@@ -1,0 +1,35 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLogger } from '../log/logger';
+import { createWorkstation } from '../workstation';
+import { buildHost } from './host-server';
+import packageJson from '../../../package.json';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: process.env.VERIDESK_HOST_PORT ?? '5180' },
+    host: { type: 'string', default: '127.0.0.1' },
+    'data-dir': { type: 'string', default: process.env.VERIDESK_DATA_DIR ?? '.data/host' },
+    renderer: { type: 'string', default: 'out/renderer' },
+  },
+});
+
+const log = createLogger('veridesk-host');
+const workstation = await createWorkstation({
+  dataDir: resolve(values['data-dir']),
+  transport: 'host',
+  version: packageJson.version,
+  log,
+});
+const app = await buildHost({ workstation, rendererDir: resolve(values.renderer), log });
+const address = await app.listen({ port: Number(values.port), host: values.host });
+// The URL line is what users (and the end-to-end tests) look for.
+console.log(`VeriDesk host: ${address.replace('[::1]', 'localhost')}/`);
+
+const shutdown = async () => {
+  await app.close();
+  await workstation.close();
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

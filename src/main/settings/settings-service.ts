@@ -1,0 +1,77 @@
+import { readFile, rename } from 'node:fs/promises';
+import type { Notice } from '../../shared/contract';
+import { AppFailure } from '../../shared/errors';
+import { DEFAULT_SETTINGS, SettingsSchema, type Settings, type SettingsPatch } from '../../shared/settings';
+import { writeFileAtomic } from '../fs/atomic-write';
+import type { Logger } from '../log/logger';
+
+export interface SettingsServiceOptions {
+  path: string;
+  log: Logger;
+  onChange?: (settings: Settings) => void;
+}
+
+/**
+ * Settings persisted as schema-validated JSON, written atomically.
+ * A corrupt or invalid file is moved aside (`.corrupt-<time>`), reported as a notice, and replaced by defaults.
+ */
+export class SettingsService {
+  private current: Settings = DEFAULT_SETTINGS;
+  private readonly startupNotices: Notice[] = [];
+
+  constructor(private readonly options: SettingsServiceOptions) {}
+
+  async load(): Promise<Settings> {
+    const { path, log } = this.options;
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.current = DEFAULT_SETTINGS;
+        return this.current;
+      }
+      throw new AppFailure('IO_ERROR', `cannot read settings: ${(error as Error).message}`);
+    }
+    const parsed = safeJson(text);
+    const result = parsed.ok ? SettingsSchema.safeParse({ ...DEFAULT_SETTINGS, ...(parsed.value as object) }) : undefined;
+    if (result?.success) {
+      this.current = result.data;
+      return this.current;
+    }
+    const reason = parsed.ok ? (result?.error.issues[0]?.message ?? 'invalid') : parsed.error;
+    const aside = `${path}.corrupt-${Date.now()}`;
+    await rename(path, aside).catch(() => undefined);
+    log.warn({ reason, movedTo: aside }, 'settings file corrupt; defaults restored');
+    this.startupNotices.push({ level: 'warning', code: 'CORRUPT_INPUT', key: 'settingsCorrupt', detail: reason });
+    this.current = DEFAULT_SETTINGS;
+    await writeFileAtomic(path, JSON.stringify(this.current, null, 2));
+    return this.current;
+  }
+
+  get(): Settings {
+    return this.current;
+  }
+
+  notices(): Notice[] {
+    return [...this.startupNotices];
+  }
+
+  async update(patch: SettingsPatch): Promise<Settings> {
+    const next = SettingsSchema.parse({ ...this.current, ...patch });
+    await writeFileAtomic(this.options.path, JSON.stringify(next, null, 2));
+    this.current = next;
+    this.options.onChange?.(next);
+    return next;
+  }
+}
+
+function safeJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, error: 'not a JSON object' };
+    return { ok: true, value };
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
+  }
+}

@@ -1,0 +1,32 @@
+import type { VeriDeskApi } from '../../shared/contract';
+import { setLanguage } from './i18n';
+import { useAppStore } from './store/store';
+
+/** Subscribes the store to main's events (once per api). */
+export function subscribeToMain(api: VeriDeskApi): () => void {
+  const store = useAppStore.getState();
+  const unsubscribers = [
+    api.on('settings.changed', (settings) => {
+      store.setSettings(settings);
+      setLanguage(settings.language);
+    }),
+    api.on('diagnostics.streams', (streams) => store.setStreams(streams)),
+    api.on('engine.status', (status) => store.setEngine(status)),
+    api.on('app.notice', (notice) => store.addNotice(notice)),
+  ];
+  return () => unsubscribers.forEach((unsubscribe) => unsubscribe());
+}
+
+/** Loads the state main owns; called whenever the transport (re)connects. */
+export async function loadFromMain(api: VeriDeskApi): Promise<void> {
+  const store = useAppStore.getState();
+  const [info, settings, engine] = await Promise.all([api.invoke('app.info', {}), api.invoke('settings.get', {}), api.invoke('engine.status', {})]);
+  if (info.ok) store.setAppInfo(info.value);
+  if (settings.ok) {
+    store.setSettings(settings.value);
+    setLanguage(settings.value.language);
+  }
+  if (engine.ok) store.setEngine(engine.value);
+  const failed = [info, settings, engine].find((result) => !result.ok);
+  if (failed && !failed.ok) store.setLastError(failed.error);
+}

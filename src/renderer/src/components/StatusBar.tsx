@@ -1,0 +1,30 @@
+import { useTranslation } from 'react-i18next';
+import { useAppStore } from '../store/store';
+
+export function StatusBar() {
+  const { t } = useTranslation();
+  const connection = useAppStore((s) => s.connection);
+  const settings = useAppStore((s) => s.settings);
+  const engine = useAppStore((s) => s.engine);
+  const camera = useAppStore((s) => s.camera.state);
+  const transport = useAppStore((s) => s.appInfo?.transport);
+  const connectionLabel = { open: t('status.backendConnected'), closed: t('status.backendDisconnected'), connecting: t('status.backendConnecting') }[connection];
+
+  return (
+    <header className="status-bar" data-testid="status-bar">
+      <strong className="brand">{t('app.title')}</strong>
+      <span data-testid="status-agent">
+        {t('status.agent')}: {settings?.agentId ?? '—'}
+      </span>
+      <span data-testid="status-connection" className={`pill ${connection}`}>
+        {transport ? t(`status.transport.${transport}`) : ''} {connectionLabel}
+      </span>
+      <span data-testid="status-provider">
+        {t('status.provider')}: {engine.provider ?? t('status.providerNone')}
+      </span>
+      <span data-testid="status-camera" className={`pill camera-${camera}`}>
+        {t('status.camera')}: {t(`camera.${camera}`)}
+      </span>
+    </header>
+  );
+}

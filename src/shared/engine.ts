@@ -1,0 +1,126 @@
+/**
+ * Face engine results as the UI and the verification logic consume them (DESIGN.md §5–§6).
+ * Plain data, no Node: the same schemas validate results in main, in the CLI and in the renderer.
+ */
+import { z } from 'zod';
+
+export const BoxSchema = z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number() });
+export type Box = z.infer<typeof BoxSchema>;
+
+export const PointSchema = z.tuple([z.number(), z.number()]);
+export type Point = z.infer<typeof PointSchema>;
+
+export const PoseSchema = z.object({
+  /** Degrees; positive = the head turned towards the image's left (the subject's right). See docs/engine.md. */
+  yaw: z.number(),
+  /** Degrees; positive = head up. */
+  pitch: z.number(),
+  /** Degrees; positive = head tilted clockwise in the image. */
+  roll: z.number(),
+});
+export type Pose = z.infer<typeof PoseSchema>;
+
+export const QUALITY_ISSUES = ['too_dark', 'too_bright', 'low_contrast', 'blurred', 'too_small', 'turned', 'occluded', 'partly_outside', 'eyes_closed'] as const;
+export type QualityIssue = (typeof QUALITY_ISSUES)[number];
+
+export const QualitySchema = z.object({
+  /** Mean luma of the face region, 0..1. */
+  brightness: z.number(),
+  /** Standard deviation of the face region's luma, 0..1. */
+  contrast: z.number(),
+  /** Variance of the Laplacian of the aligned 112×112 grey face (higher = sharper). */
+  sharpness: z.number(),
+  /** Face box height in pixels of the analysed image. */
+  faceSize: z.number(),
+  /** Left/right luma imbalance of the aligned face, 0..1 (hand, shadow, backlight cue). */
+  asymmetry: z.number(),
+  /** Fraction of the 2.7× context crop that falls outside the image, 0..1. */
+  outsideFraction: z.number(),
+  /** Everything that fails a quality gate (also the agent's prompts). */
+  issues: z.array(z.enum(QUALITY_ISSUES)),
+  /** True when the face is good enough for an embedding / evidence frame. */
+  ok: z.boolean(),
+});
+export type Quality = z.infer<typeof QualitySchema>;
+
+export const EyesSchema = z.object({
+  /** Probability that each eye is open (image-left eye, image-right eye). */
+  leftOpen: z.number(),
+  rightOpen: z.number(),
+  open: z.boolean(),
+});
+export type Eyes = z.infer<typeof EyesSchema>;
+
+export const FaceSchema = z.object({
+  box: BoxSchema,
+  /** Detector confidence, 0..1. */
+  score: z.number(),
+  /** 68 iBUG landmarks in image pixels. */
+  landmarks: z.array(PointSchema).length(68).optional(),
+  /** Eye centres, nose tip, mouth corners (the alignment points). */
+  points5: z.array(PointSchema).length(5).optional(),
+  /** Probability that the face is live (passive anti-spoofing, softmax class 0). */
+  liveness: z.number().optional(),
+  eyes: EyesSchema.optional(),
+  pose: PoseSchema.optional(),
+  /** Inner-lip gap divided by mouth width (0 = closed, ≳0.3 = wide open). */
+  mouthOpening: z.number().optional(),
+  quality: QualitySchema.optional(),
+});
+export type Face = z.infer<typeof FaceSchema>;
+
+export const StageTimingsSchema = z.record(z.string(), z.number());
+export type StageTimings = z.infer<typeof StageTimingsSchema>;
+
+/** One analysed video frame (the every-frame path). */
+export const FrameAnalysisSchema = z.object({
+  streamId: z.string(),
+  capturedAt: z.number(),
+  width: z.number().int(),
+  height: z.number().int(),
+  faceCount: z.number().int(),
+  /** The primary face (largest, most central) with all attributes; null when no face. */
+  primary: FaceSchema.nullable(),
+  /** Boxes of the other faces (presence check). */
+  others: z.array(BoxSchema),
+  /** Unit-length embedding of the primary face, only on quality-gated key frames. */
+  embedding: z.array(z.number()).optional(),
+  timingsMs: StageTimingsSchema,
+  /** Frames of this stream replaced in the mailbox since the previous result. */
+  droppedFrames: z.number().int(),
+});
+export type FrameAnalysis = z.infer<typeof FrameAnalysisSchema>;
+
+/** A still image (ID photo, file): every face, the best one's embedding. */
+export const ImageAnalysisSchema = z.object({
+  width: z.number().int(),
+  height: z.number().int(),
+  faces: z.array(FaceSchema),
+  /** Index into faces of the face used for comparison, or -1. */
+  best: z.number().int(),
+  embedding: z.array(z.number()).nullable(),
+  /** How the faces were found: the whole image, or tiles (small portrait on a document). */
+  detection: z.enum(['full', 'tiled', 'none']),
+  timingsMs: StageTimingsSchema,
+});
+export type ImageAnalysis = z.infer<typeof ImageAnalysisSchema>;
+
+export const BANDS = ['match', 'review', 'mismatch'] as const;
+export type Band = (typeof BANDS)[number];
+
+export const CalibrationSummarySchema = z.object({
+  matchThreshold: z.number(),
+  mismatchThreshold: z.number(),
+  modelSha256: z.string(),
+  estimatedFmrAtMatch: z.number(),
+  estimatedFnmrAtMismatch: z.number(),
+  method: z.string(),
+});
+export type CalibrationSummary = z.infer<typeof CalibrationSummarySchema>;
+
+export const ComparisonSchema = z.object({
+  similarity: z.number(),
+  band: z.enum(BANDS),
+  calibration: CalibrationSummarySchema,
+});
+export type Comparison = z.infer<typeof ComparisonSchema>;
