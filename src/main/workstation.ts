@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { AppInfo, EngineStatus } from '../shared/contract';
+import { BackendProbe } from './backend/backend-probe';
 import { FrameDiagnostics } from './frames/frame-diagnostics';
 import type { Logger } from './log/logger';
 import { createDispatcher, type Dispatch, type Handlers } from './rpc/dispatcher';
@@ -31,9 +32,14 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
   const settings = new SettingsService({
     path: join(options.dataDir, 'settings.json'),
     log,
-    onChange: (next) => bus.emit('settings.changed', next),
+    onChange: (next) => {
+      bus.emit('settings.changed', next);
+      void backend.check();
+    },
   });
   await settings.load();
+  const backend = new BackendProbe({ url: () => settings.get().backendUrl, onChange: (status) => bus.emit('backend.status', status) });
+  backend.start();
   const frames = new FrameDiagnostics(log);
   const engineStatus: EngineStatus = { state: 'stopped', provider: null, restarts: 0 };
   const startedAt = Date.now();
@@ -56,12 +62,16 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     'settings.update': (patch) => settings.update(patch),
     'diagnostics.streams': () => frames.snapshot(),
     'engine.status': () => engineStatus,
+    'backend.status': () => backend.current(),
   };
 
   return {
     bus,
     dispatch: createDispatcher(handlers, log),
     acceptFrame: (message) => frames.accept(message),
-    close: async () => clearInterval(statsTimer),
+    close: async () => {
+      clearInterval(statsTimer);
+      backend.stop();
+    },
   };
 }

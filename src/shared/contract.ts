@@ -58,6 +58,15 @@ export const EngineStatusSchema = z.object({
 });
 export type EngineStatus = z.infer<typeof EngineStatusSchema>;
 
+export const BackendStatusSchema = z.object({
+  state: z.enum(['unknown', 'connected', 'unreachable']),
+  url: z.string(),
+  checkedAt: z.number(),
+  /** Why the last check failed (HTTP status or network error), for the tooltip and logs. */
+  detail: z.string().optional(),
+});
+export type BackendStatus = z.infer<typeof BackendStatusSchema>;
+
 function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O) {
   return { input, output };
 }
@@ -68,12 +77,14 @@ export const methods = {
   'settings.update': method(SettingsPatchSchema, SettingsSchema),
   'diagnostics.streams': method(NoParams, z.array(StreamStatsSchema)),
   'engine.status': method(NoParams, EngineStatusSchema),
+  'backend.status': method(NoParams, BackendStatusSchema),
 } as const;
 
 export const events = {
   'settings.changed': SettingsSchema,
   'diagnostics.streams': z.array(StreamStatsSchema),
   'engine.status': EngineStatusSchema,
+  'backend.status': BackendStatusSchema,
   'app.notice': NoticeSchema,
 } as const;
 

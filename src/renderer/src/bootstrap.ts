@@ -12,6 +12,7 @@ export function subscribeToMain(api: VeriDeskApi): () => void {
     }),
     api.on('diagnostics.streams', (streams) => store.setStreams(streams)),
     api.on('engine.status', (status) => store.setEngine(status)),
+    api.on('backend.status', (status) => store.setBackend(status)),
     api.on('app.notice', (notice) => store.addNotice(notice)),
   ];
   return () => unsubscribers.forEach((unsubscribe) => unsubscribe());
@@ -20,13 +21,19 @@ export function subscribeToMain(api: VeriDeskApi): () => void {
 /** Loads the state main owns; called whenever the transport (re)connects. */
 export async function loadFromMain(api: VeriDeskApi): Promise<void> {
   const store = useAppStore.getState();
-  const [info, settings, engine] = await Promise.all([api.invoke('app.info', {}), api.invoke('settings.get', {}), api.invoke('engine.status', {})]);
+  const [info, settings, engine, backend] = await Promise.all([
+    api.invoke('app.info', {}),
+    api.invoke('settings.get', {}),
+    api.invoke('engine.status', {}),
+    api.invoke('backend.status', {}),
+  ]);
   if (info.ok) store.setAppInfo(info.value);
   if (settings.ok) {
     store.setSettings(settings.value);
     setLanguage(settings.value.language);
   }
   if (engine.ok) store.setEngine(engine.value);
-  const failed = [info, settings, engine].find((result) => !result.ok);
+  if (backend.ok) store.setBackend(backend.value);
+  const failed = [info, settings, engine, backend].find((result) => !result.ok);
   if (failed && !failed.ok) store.setLastError(failed.error);
 }

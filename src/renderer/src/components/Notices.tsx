@@ -7,8 +7,14 @@ export function Notices() {
   const dismiss = useAppStore((s) => s.dismissNotice);
   const lastError = useAppStore((s) => s.lastError);
   const setLastError = useAppStore((s) => s.setLastError);
+  const connection = useAppStore((s) => s.connection);
   return (
     <div className="notices" role="status">
+      {connection === 'closed' && (
+        <div className="notice error" data-testid="disconnected-banner">
+          {t('errors.DISCONNECTED')}
+        </div>
+      )}
       {notices.map((notice, index) => (
         <div key={index} className={`notice ${notice.level}`} data-testid="notice">
           {t(`notices.${notice.key}`, { defaultValue: t(`errors.${notice.code}`, { detail: notice.detail ?? '' }) })}

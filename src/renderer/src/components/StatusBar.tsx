@@ -6,9 +6,9 @@ export function StatusBar() {
   const connection = useAppStore((s) => s.connection);
   const settings = useAppStore((s) => s.settings);
   const engine = useAppStore((s) => s.engine);
+  const backend = useAppStore((s) => s.backend);
   const camera = useAppStore((s) => s.camera.state);
   const transport = useAppStore((s) => s.appInfo?.transport);
-  const connectionLabel = { open: t('status.backendConnected'), closed: t('status.backendDisconnected'), connecting: t('status.backendConnecting') }[connection];
 
   return (
     <header className="status-bar" data-testid="status-bar">
@@ -16,14 +16,17 @@ export function StatusBar() {
       <span data-testid="status-agent">
         {t('status.agent')}: {settings?.agentId ?? '—'}
       </span>
-      <span data-testid="status-connection" className={`pill ${connection}`}>
-        {transport ? t(`status.transport.${transport}`) : ''} {connectionLabel}
+      <span data-testid="status-backend" className={`pill backend-${backend.state}`} title={backend.detail ?? backend.url}>
+        {t('status.backend')}: {t(`status.backendState.${backend.state}`)}
       </span>
       <span data-testid="status-provider">
         {t('status.provider')}: {engine.provider ?? t('status.providerNone')}
       </span>
       <span data-testid="status-camera" className={`pill camera-${camera}`}>
         {t('status.camera')}: {t(`camera.${camera}`)}
+      </span>
+      <span data-testid="status-connection" className={`pill link-${connection}`}>
+        {transport ? t(`status.transport.${transport}`) : ''} {t(`status.link.${connection}`)}
       </span>
     </header>
   );

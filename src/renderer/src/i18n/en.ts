@@ -8,9 +8,8 @@ export const en: Widen<Messages> = {
   status: {
     agent: 'Agent',
     backend: 'Backend',
-    backendConnected: 'Connected',
-    backendDisconnected: 'Disconnected',
-    backendConnecting: 'Connecting',
+    link: { open: 'connected', connecting: 'connecting', closed: 'disconnected' },
+    backendState: { connected: 'Connected', unreachable: 'Unreachable', unknown: 'Checking' },
     provider: 'Inference',
     providerNone: 'Not started',
     camera: 'Camera',

@@ -4,9 +4,8 @@ export const zhCN = {
   status: {
     agent: '坐席',
     backend: '后台',
-    backendConnected: '已连接',
-    backendDisconnected: '未连接',
-    backendConnecting: '连接中',
+    link: { open: '已连接', connecting: '连接中', closed: '已断开' },
+    backendState: { connected: '已连接', unreachable: '无法连接', unknown: '检测中' },
     provider: '推理',
     providerNone: '未启动',
     camera: '摄像头',

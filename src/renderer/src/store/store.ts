@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { AppInfo, EngineStatus, Notice, StreamStats } from '../../../shared/contract';
+import type { AppInfo, BackendStatus, EngineStatus, Notice, StreamStats } from '../../../shared/contract';
 import type { AppError } from '../../../shared/errors';
 import type { Settings } from '../../../shared/settings';
 import type { ConnectionState } from '../transport/ws-client';
@@ -39,12 +39,17 @@ interface EngineSlice {
   setEngine(status: EngineStatus): void;
 }
 
+interface BackendSlice {
+  backend: BackendStatus;
+  setBackend(status: BackendStatus): void;
+}
+
 interface NavigationSlice {
   page: Page;
   setPage(page: Page): void;
 }
 
-export type AppState = ConnectionSlice & SettingsSlice & CameraSlice & DiagnosticsSlice & EngineSlice & NavigationSlice;
+export type AppState = ConnectionSlice & SettingsSlice & CameraSlice & DiagnosticsSlice & EngineSlice & BackendSlice & NavigationSlice;
 
 export const useAppStore = create<AppState>()((set) => ({
   connection: 'connecting',
@@ -68,6 +73,9 @@ export const useAppStore = create<AppState>()((set) => ({
 
   engine: { state: 'stopped', provider: null, restarts: 0 },
   setEngine: (engine) => set({ engine }),
+
+  backend: { state: 'unknown', url: '', checkedAt: 0 },
+  setBackend: (backend) => set({ backend }),
 
   page: 'workspace',
   setPage: (page) => set({ page }),

@@ -1,0 +1,209 @@
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testdata } from '../support/testdata';
+import { readY4m } from '../support/y4m';
+import { launchChromium } from './support/browser';
+import { REPO_ROOT, startHost, type RunningHost } from './support/host';
+
+const CAMERA_FILE = testdata('faces/video/live_blink_talk_640x480.y4m');
+const SCREENSHOTS = join(REPO_ROOT, 'test-results/screenshots');
+
+let host: RunningHost;
+let browser: Browser;
+let page: Page;
+
+const wsUrl = () => host.url.replace(/^http/, 'ws') + 'ws';
+
+/** Opens a raw WebSocket client to the host, outside the browser, to behave like a hostile program. */
+function rawClient(): Promise<{ socket: WebSocket; next: () => Promise<unknown>; closed: Promise<number> }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(wsUrl());
+    const inbox: unknown[] = [];
+    const waiters: Array<(m: unknown) => void> = [];
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      const message = JSON.parse(String(data)) as { kind: string };
+      if (message.kind === 'event') return;
+      const waiter = waiters.shift();
+      if (waiter) waiter(message);
+      else inbox.push(message);
+    });
+    const closed = new Promise<number>((done) => socket.on('close', (code) => done(code)));
+    socket.on('open', () =>
+      resolve({
+        socket,
+        closed,
+        next: () => (inbox.length ? Promise.resolve(inbox.shift()) : new Promise((done) => waiters.push(done))),
+      }),
+    );
+    socket.on('error', reject);
+  });
+}
+
+async function previewPixels(target: Page, testId: string) {
+  return target.evaluate((id) => {
+    const video = document.querySelector<HTMLVideoElement>(`[data-testid="${id}"]`)!;
+    const canvas = document.createElement('canvas');
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    const context = canvas.getContext('2d')!;
+    context.drawImage(video, 0, 0);
+    const mean = (x0: number, y0: number, w: number, h: number) => {
+      const data = context.getImageData(x0, y0, w, h).data;
+      const sum = [0, 0, 0];
+      for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) sum[c]! += data[i + c]!;
+      return sum.map((s) => s / (data.length / 4));
+    };
+    return {
+      width: canvas.width,
+      height: canvas.height,
+      whole: mean(0, 0, canvas.width, canvas.height),
+      leftBar: mean(0, 0, 60, canvas.height),
+      centre: mean(canvas.width / 2 - 100, canvas.height / 2 - 100, 200, 200),
+    };
+  }, testId);
+}
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  host = await startHost();
+  browser = await launchChromium({ fakeCamera: CAMERA_FILE });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(host.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.stop();
+});
+
+describe('VeriDesk workstation in Chromium through the headless host', () => {
+  it('loads the UI in Simplified Chinese by default', async () => {
+    await expect.poll(() => page.locator('[data-testid="status-connection"]').textContent()).toContain('已连接');
+    expect(await page.locator('[data-testid="nav-workspace"]').textContent()).toBe('工作台');
+    expect(await page.locator('[data-testid="nav-cases"]').textContent()).toBe('案件记录');
+    expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
+    expect(await page.locator('[data-testid="status-agent"]').textContent()).toContain('agent-001');
+  });
+
+  it('shows the fake camera file in the agent preview (pixels, not just a <video>)', async () => {
+    await page.click('[data-testid="camera-toggle"]');
+    await expect.poll(() => page.locator('[data-testid="status-camera"]').textContent()).toContain('工作中');
+    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('[data-testid="agent-preview"]')?.videoWidth ?? 0) > 0);
+    const expected = readY4m(CAMERA_FILE);
+    const pixels = await previewPixels(page, 'agent-preview');
+    expect([pixels.width, pixels.height]).toEqual([expected.width, expected.height]);
+    // The file is a 480×480 face centred between 80-px black bars.
+    expect(Math.max(...pixels.leftBar)).toBeLessThan(20);
+    expect(Math.max(...pixels.centre)).toBeGreaterThan(60);
+    for (let c = 0; c < 3; c++) {
+      const values = expected.frameMeans.map((m) => m[c]!);
+      expect(pixels.whole[c]).toBeGreaterThan(Math.min(...values) - 12);
+      expect(pixels.whole[c]).toBeLessThan(Math.max(...values) + 12);
+    }
+    await page.screenshot({ path: join(SCREENSHOTS, 'workspace-zh.png') });
+  });
+
+  it('sends frames to main: the UI shows a non-zero fps and the mean colour main measured', async () => {
+    const fps = page.locator('[data-testid="fps-agent"]');
+    await expect.poll(async () => Number(await fps.textContent()), { timeout: 15_000 }).toBeGreaterThan(5);
+    const rgb = (await page.locator('[data-testid="mean-agent"]').getAttribute('data-rgb'))!.split(',').map(Number);
+    const expected = readY4m(CAMERA_FILE);
+    for (let c = 0; c < 3; c++) {
+      const values = expected.frameMeans.map((m) => m[c]!);
+      expect(rgb[c]).toBeGreaterThan(Math.min(...values) - 12);
+      expect(rgb[c]).toBeLessThan(Math.max(...values) + 12);
+    }
+    expect(await page.locator('[data-testid="stream-agent"]').textContent()).toContain('640×480');
+  });
+
+  it('refuses hostile clients with error codes and keeps serving the others', async () => {
+    const hostile = await rawClient();
+    hostile.socket.send(JSON.stringify({ id: 1, method: 'settings.drop', params: {} }));
+    expect(await hostile.next()).toMatchObject({ kind: 'response', id: 1, result: { ok: false, error: { code: 'UNKNOWN_METHOD' } } });
+    hostile.socket.send(JSON.stringify({ id: 2, method: 'settings.update', params: { analysisWidth: 'wide' } }));
+    expect(await hostile.next()).toMatchObject({ kind: 'response', id: 2, result: { ok: false, error: { code: 'INVALID_PAYLOAD' } } });
+    hostile.socket.send('{not json');
+    expect(await hostile.next()).toMatchObject({ kind: 'error', error: { code: 'MALFORMED_MESSAGE' } });
+    hostile.socket.send(Buffer.alloc(1000, 7));
+    expect(await hostile.next()).toMatchObject({ kind: 'error', error: { code: 'MALFORMED_MESSAGE' } });
+    hostile.socket.send(Buffer.alloc(50 * 1024 * 1024, 1));
+    expect(await hostile.closed).toBe(1009); // "message too big"
+
+    const bystander = await rawClient();
+    bystander.socket.send(JSON.stringify({ id: 7, method: 'settings.get', params: {} }));
+    expect(await bystander.next()).toMatchObject({ kind: 'response', id: 7, result: { ok: true } });
+    bystander.socket.close();
+
+    const received = async () => Number((await page.locator('[data-testid="stream-agent"] td').nth(1).textContent()) ?? 0);
+    await expect.poll(received, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(host.process.exitCode).toBeNull();
+  });
+
+  it('shows whether the backend answers its health check', async () => {
+    await expect.poll(() => page.locator('[data-testid="status-backend"]').textContent(), { timeout: 10_000 }).toContain('无法连接');
+    const backend = createServer((request, response) => {
+      response.statusCode = request.url === '/health' ? 200 : 404;
+      response.end('{"ok":true}');
+    });
+    await new Promise<void>((done) => backend.listen(0, '127.0.0.1', () => done()));
+    const backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
+    const client = await rawClient();
+    client.socket.send(JSON.stringify({ id: 1, method: 'settings.update', params: { backendUrl } }));
+    expect(await client.next()).toMatchObject({ result: { ok: true } });
+    await expect.poll(() => page.locator('[data-testid="status-backend"]').textContent(), { timeout: 10_000 }).toContain('已连接');
+    client.socket.send(JSON.stringify({ id: 2, method: 'settings.update', params: { backendUrl: 'http://127.0.0.1:8787' } }));
+    await client.next();
+    client.socket.close();
+    await new Promise((done) => backend.close(done));
+  });
+
+  it('refuses a WebSocket from a foreign web origin', async () => {
+    const socket = new WebSocket(wsUrl(), { origin: 'https://evil.example' });
+    const code = await new Promise<number>((resolve) => socket.on('close', (c) => resolve(c)));
+    expect(code).toBe(1008);
+  });
+
+  it('switches the visible language to English and persists it in main', async () => {
+    await page.click('[data-testid="nav-settings"]');
+    await page.waitForSelector('[data-testid="page-settings"]');
+    await page.screenshot({ path: join(SCREENSHOTS, 'settings-zh.png') });
+    await page.selectOption('[data-testid="settings-language"]', 'en');
+    await page.click('[data-testid="settings-save"]');
+    await expect.poll(() => page.locator('[data-testid="nav-workspace"]').textContent()).toBe('Workspace');
+    expect(await page.locator('[data-testid="nav-settings"]').textContent()).toBe('Settings');
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    await page.reload();
+    await expect.poll(() => page.locator('[data-testid="nav-cases"]').textContent()).toBe('Case log');
+    await page.click('[data-testid="nav-settings"]');
+    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('[data-testid="settings-preview"]')?.videoWidth ?? 0) > 0);
+    const preview = await previewPixels(page, 'settings-preview');
+    expect(Math.max(...preview.centre)).toBeGreaterThan(60);
+    await page.screenshot({ path: join(SCREENSHOTS, 'settings-en.png') });
+  });
+
+  it('shows a clear message for an invalid setting and keeps the stored value', async () => {
+    await page.fill('[data-testid="settings-backend"]', 'not a url');
+    await page.click('[data-testid="settings-save"]');
+    await expect.poll(() => page.locator('[data-testid="settings-message"]').textContent()).toContain('Invalid input');
+    const check = await rawClient();
+    check.socket.send(JSON.stringify({ id: 1, method: 'settings.get', params: {} }));
+    expect(await check.next()).toMatchObject({ result: { ok: true, value: { backendUrl: 'http://127.0.0.1:8787', language: 'en' } } });
+    check.socket.close();
+  });
+
+  it('saves screenshots of each main view', async () => {
+    await page.click('[data-testid="nav-cases"]');
+    await page.waitForSelector('[data-testid="page-cases"]');
+    await page.screenshot({ path: join(SCREENSHOTS, 'cases-en.png') });
+    await page.click('[data-testid="nav-workspace"]');
+    await page.waitForSelector('[data-testid="page-workspace"]');
+    await page.screenshot({ path: join(SCREENSHOTS, 'workspace-en.png') });
+    expect(await page.locator('[data-testid="page-workspace"] h2').first().textContent()).toBe('ID photo');
+  });
+});
