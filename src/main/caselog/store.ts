@@ -406,11 +406,15 @@ export class CaseStore {
   listCases(filter: CaseListFilter = {}): CaseSummary[] {
     const where: string[] = [];
     const params: (string | number)[] = [];
-    if (filter.agentId) (where.push('agent_id = ?'), params.push(filter.agentId));
-    if (filter.verdict) (where.push('verdict = ?'), params.push(filter.verdict));
-    if (filter.status) (where.push('status = ?'), params.push(filter.status));
-    if (filter.from !== undefined) (where.push('opened_at >= ?'), params.push(filter.from));
-    if (filter.to !== undefined) (where.push('opened_at < ?'), params.push(filter.to));
+    const add = (clause: string, value: string | number) => {
+      where.push(clause);
+      params.push(value);
+    };
+    if (filter.agentId) add('agent_id = ?', filter.agentId);
+    if (filter.verdict) add('verdict = ?', filter.verdict);
+    if (filter.status) add('status = ?', filter.status);
+    if (filter.from !== undefined) add('opened_at >= ?', filter.from);
+    if (filter.to !== undefined) add('opened_at < ?', filter.to);
     const limit = Math.min(Math.max(filter.limit ?? 50, 1), 10_000);
     const sql = `SELECT * FROM cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC, case_id LIMIT ? OFFSET ?`;
     return (this.db.prepare(sql).all(...params, limit, filter.offset ?? 0) as CaseRow[]).map((r) => this.toSummary(r));

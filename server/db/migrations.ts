@@ -1,0 +1,85 @@
+import type { ServerDb } from './database';
+
+/** Server schema migrations, numbered; applied under an advisory lock so several instances can start at once. */
+export const SERVER_MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE api_tokens (
+  token_id    BIGSERIAL PRIMARY KEY,
+  name        TEXT NOT NULL UNIQUE,
+  role        TEXT NOT NULL CHECK (role IN ('workstation', 'lead')),
+  token_hash  TEXT NOT NULL UNIQUE,
+  created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+  revoked_at  TIMESTAMPTZ
+);
+
+CREATE TABLE cases (
+  case_id      TEXT PRIMARY KEY,
+  workstation  TEXT NOT NULL,
+  agent_id     TEXT,
+  service_type TEXT,
+  id_masked    TEXT,
+  id_hash      TEXT,
+  verdict      TEXT,
+  opened_at    BIGINT,
+  closed_at    BIGINT,
+  last_seq     INTEGER NOT NULL,
+  last_hash    TEXT NOT NULL,
+  updated_at   TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX cases_agent ON cases (agent_id, opened_at);
+CREATE INDEX cases_verdict ON cases (verdict, opened_at);
+CREATE INDEX cases_opened ON cases (opened_at);
+
+CREATE TABLE events (
+  case_id     TEXT NOT NULL REFERENCES cases (case_id),
+  seq         INTEGER NOT NULL,
+  type        TEXT NOT NULL,
+  at          BIGINT NOT NULL,
+  actor       TEXT NOT NULL,
+  payload     TEXT NOT NULL,
+  prev_hash   TEXT NOT NULL,
+  hash        TEXT NOT NULL,
+  batch_id    TEXT NOT NULL,
+  received_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (case_id, seq)
+);
+
+CREATE TABLE sync_batches (
+  workstation     TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  body_hash       TEXT NOT NULL,
+  response        TEXT NOT NULL,
+  created_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (workstation, idempotency_key)
+);
+
+CREATE TABLE reviews (
+  review_id   BIGSERIAL PRIMARY KEY,
+  case_id     TEXT NOT NULL REFERENCES cases (case_id),
+  workstation TEXT NOT NULL,
+  outcome     TEXT NOT NULL,
+  reviewer    TEXT NOT NULL,
+  note        TEXT NOT NULL DEFAULT '',
+  created_at  BIGINT NOT NULL
+);
+CREATE INDEX reviews_workstation ON reviews (workstation, review_id);
+`,
+  },
+];
+
+export async function migrateServer(db: ServerDb): Promise<number> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(724201)');
+    await tx.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+    const { rows } = await tx.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+    const current = Number(rows[0]?.v ?? 0);
+    for (const m of SERVER_MIGRATIONS) {
+      if (m.version <= current) continue;
+      for (const stmt of m.sql.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) await tx.query(stmt);
+      await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [m.version]);
+    }
+    return SERVER_MIGRATIONS[SERVER_MIGRATIONS.length - 1]?.version ?? 0;
+  });
+}

@@ -1,0 +1,85 @@
+/**
+ * The VeriDesk backend.
+ *   npm run server                                   start (PGlite in ./data/server unless DATABASE_URL)
+ *   npm run server -- token create --name ws-1       create a workstation token (printed once)
+ *   npm run server -- token create --name lead-1 --role lead
+ *   npm run server -- token revoke --name ws-1
+ *   npm run server -- token list
+ * Environment: PORT (8787), HOST (127.0.0.1), DATABASE_URL, VERIDESK_SERVER_DATA (./data/server),
+ * VERIDESK_LOG_LEVEL, VERIDESK_BODY_LIMIT (bytes).
+ */
+import { Command } from 'commander';
+import { join, resolve } from 'node:path';
+import { createLogger } from '../src/main/log/logger';
+import { buildServer } from './app';
+import { createToken, listTokens, revokeToken, type TokenRole } from './auth/tokens';
+import { openDatabase, type ServerDb } from './db/database';
+import { migrateServer } from './db/migrations';
+
+async function openDb(): Promise<ServerDb> {
+  const dataDir = resolve(process.env.VERIDESK_SERVER_DATA ?? 'data/server');
+  const db = await openDatabase({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: join(dataDir, 'pglite') });
+  await migrateServer(db);
+  return db;
+}
+
+const program = new Command('veridesk-server').description('VeriDesk backend: sync API, team-lead review API');
+
+program
+  .command('serve', { isDefault: true })
+  .description('start the server')
+  .option('--port <port>', 'listen port', process.env.PORT ?? '8787')
+  .option('--host <host>', 'listen address', process.env.HOST ?? '127.0.0.1')
+  .action(async (opts: { port: string; host: string }) => {
+    const logger = createLogger('veridesk-server');
+    const db = await openDb();
+    const commitDelayMs = Number(process.env.VERIDESK_FAULT_COMMIT_DELAY_MS ?? 0) || undefined;
+    const app = await buildServer({ db, logger, bodyLimit: Number(process.env.VERIDESK_BODY_LIMIT ?? 0) || undefined, faults: { commitDelayMs } });
+    const address = await app.listen({ port: Number(opts.port), host: opts.host });
+    logger.info({ address, database: db.kind }, 'server listening');
+    const stop = async () => {
+      await app.close();
+      await db.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop());
+    process.once('SIGTERM', () => void stop());
+  });
+
+const token = program.command('token').description('manage API tokens (stored hashed)');
+token
+  .command('create')
+  .requiredOption('--name <name>', 'workstation or team-lead name, unique')
+  .option('--role <role>', 'workstation | lead', 'workstation')
+  .action(async (opts: { name: string; role: string }) => {
+    if (opts.role !== 'workstation' && opts.role !== 'lead') throw new Error('--role must be workstation or lead');
+    const db = await openDb();
+    try {
+      const t = await createToken(db, opts.name, opts.role as TokenRole);
+      console.log(t);
+      console.error(`created ${opts.role} token "${opts.name}"; it is shown only now, store it safely`);
+    } finally {
+      await db.close();
+    }
+  });
+token.command('revoke').requiredOption('--name <name>').action(async (opts: { name: string }) => {
+  const db = await openDb();
+  try {
+    console.log((await revokeToken(db, opts.name)) ? `revoked ${opts.name}` : `no active token named ${opts.name}`);
+  } finally {
+    await db.close();
+  }
+});
+token.command('list').action(async () => {
+  const db = await openDb();
+  try {
+    for (const t of await listTokens(db)) console.log(`${t.name}\t${t.role}\t${t.revoked_at ? 'revoked' : 'active'}`);
+  } finally {
+    await db.close();
+  }
+});
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});

@@ -1,0 +1,68 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { CaseIdSchema, REVIEW_OUTCOMES, VERDICTS } from '../../src/shared/cases';
+import { requireRole } from '../auth/tokens';
+import type { ServerDb } from '../db/database';
+import { ApiError } from '../errors';
+import { verifyRun } from '../../src/main/caselog/chain';
+import { toReview } from '../sync/routes';
+
+const ReviewBody = z.object({ outcome: z.enum(REVIEW_OUTCOMES), note: z.string().max(4000).default('') }).strict();
+const ListQuery = z.object({
+  agent: z.string().max(128).optional(),
+  verdict: z.enum(VERDICTS).optional(),
+  from: z.coerce.number().int().optional(),
+  to: z.coerce.number().int().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+/** Team-lead endpoints: list cases, read one (re-verified), record a review outcome. */
+export function registerReviewRoutes(app: FastifyInstance, db: ServerDb): void {
+  const leadOnly = requireRole(db, 'lead');
+
+  app.get('/api/v1/cases', { preHandler: leadOnly }, async (request) => {
+    const q = ListQuery.safeParse(request.query);
+    if (!q.success) throw new ApiError(400, 'MALFORMED_BATCH', 'bad filter');
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, v: unknown) => {
+      params.push(v);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (q.data.agent) add('agent_id = ?', q.data.agent);
+    if (q.data.verdict) add('verdict = ?', q.data.verdict);
+    if (q.data.from !== undefined) add('opened_at >= ?', q.data.from);
+    if (q.data.to !== undefined) add('opened_at < ?', q.data.to);
+    params.push(q.data.limit);
+    const { rows } = await db.query(
+      `SELECT case_id, workstation, agent_id, service_type, id_masked, verdict, opened_at, closed_at, last_seq FROM cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC LIMIT $${params.length}`,
+      params,
+    );
+    return { cases: rows };
+  });
+
+  app.get<{ Params: { caseId: string } }>('/api/v1/cases/:caseId', { preHandler: leadOnly }, async (request) => {
+    const { rows } = await db.query<{ case_id: string; seq: number; type: string; at: number; actor: string; payload: string; prev_hash: string; hash: string }>(
+      'SELECT case_id, seq, type, at, actor, payload, prev_hash, hash FROM events WHERE case_id = $1 ORDER BY seq',
+      [request.params.caseId],
+    );
+    if (rows.length === 0) throw new ApiError(404, 'NOT_FOUND', 'no such case');
+    const events = rows.map((r) => ({ caseId: r.case_id, seq: Number(r.seq), type: r.type, at: Number(r.at), actor: r.actor, payload: JSON.parse(r.payload) as Record<string, unknown>, prevHash: r.prev_hash, hash: r.hash }));
+    const chainBreak = verifyRun(events as Parameters<typeof verifyRun>[0]);
+    return { caseId: request.params.caseId, chainValid: chainBreak === null, chainBreak, events };
+  });
+
+  app.post<{ Params: { caseId: string } }>('/api/v1/cases/:caseId/reviews', { preHandler: leadOnly }, async (request, reply) => {
+    if (!CaseIdSchema.safeParse(request.params.caseId).success) throw new ApiError(400, 'MALFORMED_BATCH', 'bad case id');
+    const body = ReviewBody.safeParse(request.body);
+    if (!body.success) throw new ApiError(400, 'MALFORMED_BATCH', `bad review: ${body.error.issues[0]?.message ?? ''}`);
+    const { rows: cases } = await db.query<{ workstation: string }>('SELECT workstation FROM cases WHERE case_id = $1', [request.params.caseId]);
+    const c = cases[0];
+    if (!c) throw new ApiError(404, 'NOT_FOUND', 'no such case');
+    const { rows } = await db.query<Parameters<typeof toReview>[0]>(
+      'INSERT INTO reviews (case_id, workstation, outcome, reviewer, note, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *',
+      [request.params.caseId, c.workstation, body.data.outcome, request.principal!.name, body.data.note, Date.now()],
+    );
+    return reply.code(201).send(toReview(rows[0]!));
+  });
+}
