@@ -38,7 +38,15 @@ export function publicKeyFingerprint(publicKey: KeyObject): string {
 const signedBody = (b: Omit<ExportBundle, 'signature'>): Buffer => Buffer.from(canonicalJson(b), 'utf8');
 
 export function buildExport(store: CaseStore, options: { filter?: CaseListFilter; caseIds?: string[]; now?: number } = {}): ExportBundle {
-  const ids = options.caseIds ?? store.listCases({ limit: 10_000, ...options.filter }).map((c) => c.caseId);
+  let ids = options.caseIds;
+  if (!ids) {
+    ids = [];
+    for (let offset = 0; ; offset += 5000) {
+      const page = store.listCases({ ...options.filter, limit: 5000, offset }).map((c) => c.caseId);
+      ids.push(...page);
+      if (page.length < 5000) break;
+    }
+  }
   const cases = ids.map((id) => {
     const { events, ...summary } = store.getCase(id);
     return { summary, events };

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   CASE_STATUSES,
@@ -123,6 +123,7 @@ export class CaseStore {
     this.recordingsDir = join(dirname(options.path), 'recordings');
     this.keys = deriveKeys(options.keyProvider);
     this.db = new Database(options.path);
+    if (process.platform !== 'win32') chmodSync(options.path, 0o600);
     try {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
@@ -189,6 +190,11 @@ export class CaseStore {
   }
 
   // ---------------------------------------------------------------- writing
+
+  /** Runs many writes in one transaction (one fsync): imports, seeding, benchmarks. */
+  batch<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
 
   openCase(input: OpenCaseInput): CaseSummary {
     const caseId = input.caseId ?? randomUUID();

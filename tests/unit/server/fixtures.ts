@@ -3,7 +3,7 @@ import { GENESIS_HASH, type CaseEvent, type EventType } from '../../../src/share
 import { sealEvent } from '../../../src/main/caselog/chain';
 
 /** A valid chain of `n` events for a new case (seq 1..n). */
-export function makeChain(n: number, caseId = randomUUID(), agentId = 'agent-1'): CaseEvent[] {
+export function makeChain(n: number, caseId: string = randomUUID(), agentId = 'agent-1'): CaseEvent[] {
   const out: CaseEvent[] = [];
   let prev = GENESIS_HASH;
   for (let seq = 1; seq <= n; seq++) {

@@ -1,0 +1,86 @@
+import type { ServiceType, Verdict } from '../../shared/cases';
+import { idCheckDigit } from './id-number';
+import type { AppendInput, CaseStore } from './store';
+
+/** A small deterministic PRNG (mulberry32) so seeded demo data is reproducible. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const REGIONS = ['110105', '310104', '440305', '330106', '510107', '420106', '320102', '370202'];
+
+function syntheticIdNumber(rand: () => number): string {
+  const region = REGIONS[Math.floor(rand() * REGIONS.length)]!;
+  const year = 1950 + Math.floor(rand() * 55);
+  const month = String(1 + Math.floor(rand() * 12)).padStart(2, '0');
+  const day = String(1 + Math.floor(rand() * 28)).padStart(2, '0');
+  const order = String(Math.floor(rand() * 1000)).padStart(3, '0');
+  const first17 = `${region}${year}${month}${day}${order}`;
+  return first17 + idCheckDigit(first17);
+}
+
+const pick = <T>(rand: () => number, items: readonly (readonly [T, number])[]): T => {
+  const total = items.reduce((s, [, w]) => s + w, 0);
+  let r = rand() * total;
+  for (const [v, w] of items) if ((r -= w) <= 0) return v;
+  return items[items.length - 1]![0];
+};
+
+export interface SeedOptions {
+  count: number;
+  agents?: number;
+  /** Cases are spread over the last `days` days. */
+  days?: number;
+  seed?: number;
+  now?: number;
+  onProgress?: (done: number) => void;
+}
+
+/** Writes realistic synthetic cases (demo data, benchmarks). Returns the number of events written. */
+export function seedCases(store: CaseStore, options: SeedOptions): number {
+  const rand = prng(options.seed ?? 42);
+  const agents = options.agents ?? 20;
+  const days = options.days ?? 90;
+  const now = options.now ?? Date.now();
+  let events = 0;
+  const chunk = 500;
+  for (let start = 0; start < options.count; start += chunk) {
+    const n = Math.min(chunk, options.count - start);
+    events += store.batch(() => {
+      let written = 0;
+      for (let i = 0; i < n; i++) {
+        const agentId = `agent-${String(1 + Math.floor(rand() * agents)).padStart(2, '0')}`;
+        const serviceType = pick<ServiceType>(rand, [['consult', 2], ['query', 3], ['operate', 3], ['transact', 2]]);
+        const openedAt = Math.floor(now - rand() * days * 86_400_000);
+        const needsId = serviceType !== 'consult';
+        const c = store.openCase({ agentId, serviceType, at: openedAt, customerRef: `C${Math.floor(rand() * 1e8)}`, idNumber: needsId ? syntheticIdNumber(rand) : null });
+        let at = openedAt;
+        const step = () => (at += 2000 + Math.floor(rand() * 20_000));
+        const good = rand() < 0.86;
+        const checks = serviceType === 'consult' ? [] : serviceType === 'query' ? ['face_match'] : ['face_match', 'passive_liveness', 'active_liveness', 'face_swap', 'presence', 'id_consistency'];
+        const appended: AppendInput[] = checks.map((check) => ({
+          caseId: c.caseId,
+          type: 'check.result',
+          actor: 'engine',
+          at: step(),
+          payload: { check, status: good || rand() < 0.5 ? 'pass' : pick(rand, [['warn', 2], ['fail', 1]] as const), score: Math.round((good ? 0.7 + rand() * 0.3 : rand() * 0.8) * 1000) / 1000, modelVersion: 'fr-2024.1' },
+        }));
+        const verdict: Verdict = serviceType === 'consult' ? 'not_required' : good ? 'verified' : pick<Verdict>(rand, [['needs_review', 3], ['rejected', 2], ['abandoned', 1]]);
+        appended.push({ caseId: c.caseId, type: 'decision.made', actor: agentId, at: step(), payload: { verdict, followsAdvice: rand() < 0.95, reasonCode: verdict === 'verified' ? null : 'R-LOW-MATCH' } });
+        store.appendMany(appended);
+        store.closeCase(c.caseId, { verdict, actor: agentId, at: step() });
+        written += 3 + checks.length;
+      }
+      return written;
+    });
+    options.onProgress?.(start + n);
+  }
+  return events;
+}
