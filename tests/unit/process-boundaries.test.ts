@@ -1,0 +1,33 @@
+import { ESLint } from 'eslint';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const eslint = new ESLint({ cwd: resolve(import.meta.dirname, '../..') });
+
+async function restrictedImports(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+describe('process boundaries are enforced by the linter', () => {
+  it.each([
+    ['the renderer importing Node', 'src/renderer/src/x.ts', "import { readFile } from 'node:fs';"],
+    ['the renderer importing electron', 'src/renderer/src/x.ts', "import { ipcRenderer } from 'electron';"],
+    ['the renderer importing main code', 'src/renderer/src/x.ts', "import { SettingsService } from '../../main/settings/settings-service';"],
+    ['a main service importing electron', 'src/main/settings/x.ts', "import { app } from 'electron';"],
+    ['shared code importing Node', 'src/shared/x.ts', "import { createHash } from 'crypto';"],
+    ['the preload importing Node', 'src/preload/x.ts', "import { readFileSync } from 'fs';"],
+    ['the server importing electron', 'server/x.ts', "import { app } from 'electron';"],
+  ])('flags %s', async (_what, file, code) => {
+    expect(await restrictedImports(file, `${code}\nexport {};\n`)).not.toEqual([]);
+  });
+
+  it.each([
+    ['Electron wiring importing electron', 'src/main/app/x.ts', "import { app } from 'electron';"],
+    ['the preload importing electron', 'src/preload/x.ts', "import { ipcRenderer } from 'electron';"],
+    ['main importing Node', 'src/main/settings/x.ts', "import { readFile } from 'node:fs/promises';"],
+    ['the renderer importing shared code', 'src/renderer/src/x.ts', "import { methods } from '../../shared/contract';"],
+  ])('allows %s', async (_what, file, code) => {
+    expect(await restrictedImports(file, `${code}\nexport {};\n`)).toEqual([]);
+  });
+});
