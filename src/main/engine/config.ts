@@ -1,0 +1,62 @@
+/**
+ * Engine tuning in one place. These are operating parameters of the pipeline (detector confidence,
+ * quality gates, rates), not verdict thresholds: face-match bands come only from models/calibration.json.
+ */
+
+export interface EngineConfig {
+  /** Detector: minimum softmaxed face score, NMS IoU, most faces kept. */
+  detectThreshold: number;
+  nmsIou: number;
+  maxFaces: number;
+  /** Still images: tiled re-detection grid sizes tried when the whole-image pass finds nothing. */
+  tileGrids: number[];
+  /** Liveness context factor about the face box centre (the model's training crop). */
+  livenessScale: number;
+  /** Eye crop side = eye-corner distance × this. */
+  eyePadding: number;
+  /** Open-eye probability above which an eye counts as open. */
+  eyeOpenProbability: number;
+  /** Quality gates (see Quality in src/shared/engine.ts). */
+  quality: {
+    minBrightness: number;
+    maxBrightness: number;
+    minContrast: number;
+    minSharpness: number;
+    minFaceSize: number;
+    maxYaw: number;
+    maxPitch: number;
+    maxAsymmetry: number;
+    maxOutsideFraction: number;
+  };
+  /** Embeddings on key frames: at most this many per second per stream. */
+  maxEmbeddingsPerSecond: number;
+  /** Still images larger than this (pixels) are refused before decoding. */
+  maxInputPixels: number;
+  /** Still images are downscaled so the long side is at most this before analysis. */
+  maxAnalysisSide: number;
+}
+
+export const DEFAULT_CONFIG: EngineConfig = {
+  detectThreshold: 0.7,
+  nmsIou: 0.4,
+  maxFaces: 16,
+  tileGrids: [2, 3],
+  livenessScale: 2.7,
+  eyePadding: 1.6,
+  eyeOpenProbability: 0.5,
+  quality: {
+    minBrightness: 0.2,
+    maxBrightness: 0.85,
+    minContrast: 0.06,
+    minSharpness: 20,
+    minFaceSize: 64,
+    maxYaw: 30,
+    maxPitch: 25,
+    maxAsymmetry: 0.35,
+    maxOutsideFraction: 0.5,
+  },
+  maxEmbeddingsPerSecond: 5,
+  // 40 MP: a 50-megapixel upload is refused with CORRUPT_INPUT before any pixel is decoded.
+  maxInputPixels: 40_000_000,
+  maxAnalysisSide: 1600,
+};
