@@ -45,7 +45,7 @@ export async function startAgentCamera(api: VeriDeskApi): Promise<void> {
     });
     const stopTap = startFrameTap(stream, {
       streamId: 'agent',
-      maxWidth: settings?.analysisWidth ?? 640,
+      maxWidth: () => useAppStore.getState().settings?.analysisWidth ?? 640,
       send: (frame) => api.sendFrame(frame),
     });
     current = { stream, stopTap };

@@ -2,7 +2,8 @@ import { analysisSize, encodeFrame } from '../../../shared/frame';
 
 export interface FrameTapOptions {
   streamId: string;
-  maxWidth: number;
+  /** Read for every frame, so a settings change applies at once. */
+  maxWidth: () => number;
   send(frame: ArrayBuffer): void;
 }
 
@@ -23,7 +24,7 @@ export function startFrameTap(stream: MediaStream, options: FrameTapOptions): ()
   const tap = () => {
     if (stopped) return;
     if (video.videoWidth > 0 && video.videoHeight > 0) {
-      const { width, height } = analysisSize(video.videoWidth, video.videoHeight, options.maxWidth);
+      const { width, height } = analysisSize(video.videoWidth, video.videoHeight, options.maxWidth());
       if (!canvas || canvas.width !== width || canvas.height !== height) {
         canvas = new OffscreenCanvas(width, height);
         context = canvas.getContext('2d', { willReadFrequently: true, alpha: false });

@@ -31,16 +31,24 @@ function useDevicePreview(deviceId: string | null): { stream: MediaStream | null
 
 export function SettingsPage() {
   const settings = useAppStore((s) => s.settings);
-  // a new key restarts the form's draft whenever main's settings change
-  return settings ? <SettingsForm key={JSON.stringify(settings)} settings={settings} /> : null;
+  // kept here: the form below restarts (new key) whenever main's settings change, e.g. right after a save
+  const [message, setMessage] = useState<FormMessage | null>(null);
+  return settings ? <SettingsForm key={JSON.stringify(settings)} settings={settings} message={message} setMessage={setMessage} /> : null;
 }
 
-function SettingsForm({ settings }: { settings: Settings }) {
+type FormMessage = { kind: 'ok' | 'error'; text: string };
+
+interface SettingsFormProps {
+  settings: Settings;
+  message: FormMessage | null;
+  setMessage(message: FormMessage | null): void;
+}
+
+function SettingsForm({ settings, message, setMessage }: SettingsFormProps) {
   const { t } = useTranslation();
   const api = useApi();
   const devices = useAppStore((s) => s.camera.devices);
   const [draft, setDraft] = useState<Settings>(settings);
-  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const preview = useDevicePreview(draft.cameraDeviceId);
 
   const change = <K extends keyof Settings>(key: K, value: Settings[K]) => {
