@@ -41,7 +41,10 @@ export function registerSyncRoutes(app: FastifyInstance, db: ServerDb, options: 
       throw new ApiError(400, 'MALFORMED_BATCH', `malformed batch at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
     }
     const principal = request.principal!;
-    const { result, replayed } = await storeBatch(db, principal.name, key.data, parsed.data, options);
+    const { result, replayed } = await storeBatch(db, principal.name, key.data, parsed.data, {
+      ...options,
+      onCommitDelay: () => request.log.warn({ fault: 'commit-delay', events: parsed.data.events.length }, 'fault injection: holding the transaction open before COMMIT'),
+    });
     request.log.info({ workstation: principal.name, batchId: result.batchId, accepted: result.accepted, duplicates: result.duplicates, replayed }, 'sync batch stored');
     return reply.code(200).send({ ...result, replayed });
   });

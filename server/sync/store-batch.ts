@@ -8,6 +8,8 @@ import { ApiError } from '../errors';
 export interface StoreBatchOptions {
   /** Test-only fault injection: sleep inside the transaction before COMMIT. */
   commitDelayMs?: number;
+  /** Called when the injected delay starts (so a fault test knows the commit is in flight). */
+  onCommitDelay?: () => void;
 }
 
 export interface StoreBatchOutcome {
@@ -63,7 +65,10 @@ export async function storeBatch(db: ServerDb, workstation: string, idempotencyK
       cases.push({ caseId, lastSeq: last?.seq ?? head.seq, lastHash: last?.hash ?? head.hash });
     }
     const result: SyncBatchResult = { batchId, accepted, duplicates, cases };
-    if (options.commitDelayMs) await sleep(options.commitDelayMs);
+    if (options.commitDelayMs) {
+      options.onCommitDelay?.();
+      await sleep(options.commitDelayMs);
+    }
     await tx.query('INSERT INTO sync_batches (workstation, idempotency_key, body_hash, response) VALUES ($1, $2, $3, $4)', [workstation, idempotencyKey, bodyHash, JSON.stringify(result)]);
     return { result, replayed: false };
   });

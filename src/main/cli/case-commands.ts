@@ -119,7 +119,7 @@ export function registerCaseCommands(program: Command): void {
         try {
           raw = JSON.parse(readFileSync(o.bundle, 'utf8'));
         } catch (e) {
-          throw new Error(`cannot read bundle ${o.bundle}: ${e instanceof Error ? e.message : String(e)}`);
+          throw new Error(`cannot read bundle ${o.bundle}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
         }
         const r = verifyBundle(raw, { expectFingerprint: o.fingerprint });
         if (o.json) console.log(JSON.stringify(r, null, 2));
@@ -199,8 +199,8 @@ export function registerCaseCommands(program: Command): void {
       const token = o.token ?? process.env.VERIDESK_SYNC_TOKEN;
       if (!token) throw new Error('give --token or set VERIDESK_SYNC_TOKEN');
       const store = openStore(o);
-      const logger = o.once ? silentLogger : createLogger('veridesk-sync');
       const pauseAfterAckMs = Number(process.env.VERIDESK_FAULT_PAUSE_AFTER_ACK_MS ?? 0) || undefined;
+      const logger = o.once && !pauseAfterAckMs ? silentLogger : createLogger('veridesk-sync');
       const client = new SyncClient({ store, serverUrl: o.server, token, batchSize: Number(o.batchSize), logger, faults: { pauseAfterAckMs } });
       if (o.once) {
         try {

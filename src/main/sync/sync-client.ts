@@ -127,7 +127,10 @@ export class SyncClient {
         .digest('hex')
         .slice(0, 48)}`;
       const ack = await this.request<SyncBatchResult & { replayed?: boolean }>('POST', '/api/v1/sync/batches', { workstationId: store.workstationId, events: batch.events }, { 'idempotency-key': key });
-      if (this.options.faults?.pauseAfterAckMs) await sleep(this.options.faults.pauseAfterAckMs);
+      if (this.options.faults?.pauseAfterAckMs) {
+        this.log.warn({ fault: 'pause-after-ack', batchId: ack.batchId }, 'fault injection: acknowledged, outbox not yet cleared');
+        await sleep(this.options.faults.pauseAfterAckMs);
+      }
       store.ack(batch.outboxIds);
       result.batches++;
       result.accepted += ack.accepted;
