@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 
 /** The part of a database connection the routes use; the same SQL runs on PGlite and PostgreSQL. */
@@ -15,6 +16,7 @@ export interface ServerDb extends Queryable {
 
 /** Embedded PostgreSQL (PGlite); `dataDir` undefined = in memory. One connection, serialized. */
 export async function openPglite(dataDir?: string): Promise<ServerDb> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir ? { dataDir } : {});
   return {
     kind: 'pglite',

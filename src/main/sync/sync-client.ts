@@ -27,6 +27,8 @@ export interface SyncRunResult {
   batches: number;
   accepted: number;
   duplicates: number;
+  /** Batches the server had already stored under the same idempotency key (a resend after a crash). */
+  replayed: number;
   reviews: number;
   pending: number;
 }
@@ -116,7 +118,7 @@ export class SyncClient {
 
   /** Pushes every pending event, then pulls review outcomes. Throws SyncError on the first failure. */
   async syncOnce(): Promise<SyncRunResult> {
-    const result: SyncRunResult = { batches: 0, accepted: 0, duplicates: 0, reviews: 0, pending: 0 };
+    const result: SyncRunResult = { batches: 0, accepted: 0, duplicates: 0, replayed: 0, reviews: 0, pending: 0 };
     this.setStatus({ state: 'syncing' });
     const { store } = this.options;
     for (;;) {
@@ -135,6 +137,7 @@ export class SyncClient {
       result.batches++;
       result.accepted += ack.accepted;
       result.duplicates += ack.duplicates;
+      if (ack.replayed) result.replayed++;
       this.log.info({ batchId: ack.batchId, events: batch.events.length, accepted: ack.accepted, duplicates: ack.duplicates, replayed: ack.replayed ?? false }, 'sync batch acknowledged');
       this.setStatus({});
     }
