@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { AppInfo, EngineStatus } from '../shared/contract';
 import { BackendProbe } from './backend/backend-probe';
+import { EngineService } from './engine/service';
 import { FrameDiagnostics } from './frames/frame-diagnostics';
 import type { Logger } from './log/logger';
 import { createDispatcher, type Dispatch, type Handlers } from './rpc/dispatcher';
@@ -13,6 +14,8 @@ export interface WorkstationOptions {
   transport: AppInfo['transport'];
   version: string;
   log: Logger;
+  /** Face models folder; `null` runs without the engine (status 'stopped'). Default: the repo's models/. */
+  modelsDir?: string | null;
 }
 
 export interface Workstation {
@@ -41,7 +44,7 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
   const backend = new BackendProbe({ url: () => settings.get().backendUrl, onChange: (status) => bus.emit('backend.status', status) });
   backend.start();
   const frames = new FrameDiagnostics(log);
-  const engineStatus: EngineStatus = { state: 'stopped', provider: null, restarts: 0 };
+  const engine = options.modelsDir === null ? null : startEngine(options, bus, frames);
   const startedAt = Date.now();
 
   const statsTimer = setInterval(() => {
@@ -61,7 +64,7 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     'settings.get': () => settings.get(),
     'settings.update': (patch) => settings.update(patch),
     'diagnostics.streams': () => frames.snapshot(),
-    'engine.status': () => engineStatus,
+    'engine.status': () => engine?.status() ?? STOPPED,
     'backend.status': () => backend.current(),
   };
 
@@ -72,6 +75,27 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     close: async () => {
       clearInterval(statsTimer);
       backend.stop();
+      await engine?.stop();
     },
   };
+}
+
+const STOPPED: EngineStatus = { state: 'stopped', provider: null, restarts: 0 };
+
+/**
+ * Starts the face engine in its worker and connects it: consumed frames go to its mailbox, its status
+ * goes to the UI. A failed model load or a worker crash never throws here: the engine restarts itself
+ * and the status (and a notice) tell the agent.
+ */
+function startEngine(options: WorkstationOptions, bus: EventBus, frames: FrameDiagnostics): EngineService {
+  const engine = new EngineService({ logger: options.log, modelsDir: options.modelsDir ?? undefined });
+  let restarts = 0;
+  engine.onStatus((status) => {
+    bus.emit('engine.status', status);
+    if (status.restarts > restarts) bus.emit('app.notice', { level: 'warning', code: 'UNAVAILABLE', key: 'engineRestarted', detail: status.message });
+    restarts = status.restarts;
+  });
+  frames.onFrame((frame) => engine.submitFrame(frame));
+  engine.start().catch((error: unknown) => options.log.error({ err: (error as Error).message }, 'face engine unavailable'));
+  return engine;
 }

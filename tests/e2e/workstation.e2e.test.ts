@@ -91,6 +91,10 @@ describe('VeriDesk workstation in Chromium through the headless host', () => {
     expect(await page.locator('[data-testid="status-agent"]').textContent()).toContain('agent-001');
   });
 
+  it('starts the face engine and shows its execution provider', async () => {
+    await expect.poll(() => page.locator('[data-testid="status-provider"]').textContent(), { timeout: 60_000 }).toMatch(/推理: (CPU|WEBGPU|CUDA|DML|COREML)/);
+  });
+
   it('shows the fake camera file in the agent preview (pixels, not just a <video>)', async () => {
     await page.click('[data-testid="camera-toggle"]');
     await expect.poll(() => page.locator('[data-testid="status-camera"]').textContent()).toContain('工作中');

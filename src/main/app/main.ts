@@ -24,6 +24,8 @@ void app.whenReady().then(async () => {
     transport: 'electron',
     version: app.getVersion(),
     log,
+    // packaged: models ship beside the asar (electron-builder.yml extraResources)
+    modelsDir: app.isPackaged ? join(process.resourcesPath, 'models') : undefined,
   });
   restrictPermissions(session.defaultSession, appUrl);
   registerIpc(workstation, appUrl, log);

@@ -11,6 +11,8 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     'data-dir': { type: 'string', default: process.env.VERIDESK_DATA_DIR ?? '.data/host' },
     renderer: { type: 'string', default: 'out/renderer' },
+    models: { type: 'string' },
+    'no-engine': { type: 'boolean', default: false },
   },
 });
 
@@ -20,6 +22,7 @@ const workstation = await createWorkstation({
   transport: 'host',
   version: packageJson.version,
   log,
+  modelsDir: values['no-engine'] ? null : values.models && resolve(values.models),
 });
 const app = await buildHost({ workstation, rendererDir: resolve(values.renderer), log });
 const address = await app.listen({ port: Number(values.port), host: values.host });

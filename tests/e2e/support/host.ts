@@ -14,9 +14,9 @@ export interface RunningHost {
 }
 
 /** Starts `src/main/host/main.ts` on a free port with a fresh data dir and waits for its URL line. */
-export async function startHost(dataDir?: string): Promise<RunningHost> {
-  const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'veridesk-host-')));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/host/main.ts', '--port', '0', '--data-dir', dir], {
+export async function startHost(options: { dataDir?: string; args?: string[] } = {}): Promise<RunningHost> {
+  const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'veridesk-host-')));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/host/main.ts', '--port', '0', '--data-dir', dir, ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env: { ...process.env, VERIDESK_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

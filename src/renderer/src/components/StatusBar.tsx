@@ -19,8 +19,8 @@ export function StatusBar() {
       <span data-testid="status-backend" className={`pill backend-${backend.state}`} title={backend.detail ?? backend.url}>
         {t('status.backend')}: {t(`status.backendState.${backend.state}`)}
       </span>
-      <span data-testid="status-provider">
-        {t('status.provider')}: {engine.provider ?? t('status.providerNone')}
+      <span data-testid="status-provider" className={`pill engine-${engine.state}`} title={engine.message}>
+        {t('status.provider')}: {engine.state === 'ready' && engine.provider ? engine.provider.toUpperCase() : t(`status.engineState.${engine.state}`)}
       </span>
       <span data-testid="status-camera" className={`pill camera-${camera}`}>
         {t('status.camera')}: {t(`camera.${camera}`)}

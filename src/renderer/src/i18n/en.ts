@@ -12,6 +12,7 @@ export const en: Widen<Messages> = {
     backendState: { connected: 'Connected', unreachable: 'Unreachable', unknown: 'Checking' },
     provider: 'Inference',
     providerNone: 'Not started',
+    engineState: { stopped: 'Not started', starting: 'Starting', ready: 'Ready', restarting: 'Restarting', failed: 'Failed' },
     camera: 'Camera',
     transport: { electron: 'Desktop app', host: 'Browser host' },
   },

@@ -8,6 +8,7 @@ export const zhCN = {
     backendState: { connected: '已连接', unreachable: '无法连接', unknown: '检测中' },
     provider: '推理',
     providerNone: '未启动',
+    engineState: { stopped: '未启动', starting: '启动中', ready: '就绪', restarting: '重启中', failed: '故障' },
     camera: '摄像头',
     transport: { electron: '桌面应用', host: '浏览器托管' },
   },
