@@ -10,6 +10,7 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/app/main.ts'),
           cli: resolve(__dirname, 'src/main/cli/index.ts'),
+          'engine-worker': resolve(__dirname, 'src/main/engine/worker.ts'),
         },
       },
     },

@@ -34,7 +34,7 @@ export const QualitySchema = z.object({
   faceSize: z.number(),
   /** Left/right luma imbalance of the aligned face, 0..1 (hand, shadow, backlight cue). */
   asymmetry: z.number(),
-  /** Fraction of the 2.7× context crop that falls outside the image, 0..1. */
+  /** Fraction of the face box that falls outside the image, 0..1. */
   outsideFraction: z.number(),
   /** Everything that fails a quality gate (also the agent's prompts). */
   issues: z.array(z.enum(QUALITY_ISSUES)),

@@ -63,6 +63,13 @@ function softmax(values: Float32Array | number[]): number[] {
   return exps.map((e) => e / sum);
 }
 
+/** Fraction of the face box that lies outside the image (face cut by the frame edge). */
+export function outsideFraction(box: Box, width: number, height: number): number {
+  const ix = Math.max(0, Math.min(width, box.x + box.width) - Math.max(0, box.x));
+  const iy = Math.max(0, Math.min(height, box.y + box.height) - Math.max(0, box.y));
+  return 1 - (ix * iy) / Math.max(1e-9, box.width * box.height);
+}
+
 export class FaceAnalyzer {
   private constructor(
     private readonly sessions: Record<EngineModelName, ort.InferenceSession>,
@@ -176,13 +183,13 @@ export class FaceAnalyzer {
     return points;
   }
 
-  async liveness(img: RawImage, box: Box): Promise<{ live: number; outsideFraction: number }> {
-    const { rect, outsideFraction } = contextCrop(squareBox(box), this.config.livenessScale, img.width, img.height);
+  async liveness(img: RawImage, box: Box): Promise<{ live: number; contextOutsideFraction: number }> {
+    const { rect, outsideFraction: contextOutsideFraction } = contextCrop(squareBox(box), this.config.livenessScale, img.width, img.height);
     const patch = samplePatch(img, rectToAffine(rect, 128, 128), 128, 128);
     // BGR planes, raw 0..255: the anti-spoofing model follows OpenCV's channel order (docs/engine.md).
     const tensor = patchToChw(patch, 128, 128, [0, 0, 0], [1, 1, 1], 1, true);
     const probs = softmax(FaceAnalyzer.out(await this.run('fr_liveness', tensor, [1, 3, 128, 128]), 'output'));
-    return { live: probs[0]!, outsideFraction };
+    return { live: probs[0]!, contextOutsideFraction };
   }
 
   async eyes(img: RawImage, lm: readonly Point[]): Promise<Eyes> {
@@ -267,7 +274,7 @@ export class FaceAnalyzer {
     timings.pose = now() - t;
     t = now();
     const aligned = this.alignedPatch(img, p5);
-    const quality = this.quality({ box: det.box, pose, eyes, score: det.score }, aligned, live.outsideFraction);
+    const quality = this.quality({ box: det.box, pose, eyes, score: det.score }, aligned, outsideFraction(det.box, img.width, img.height));
     timings.quality = now() - t;
     const face: FaceWithEmbedding = {
       box: det.box,

@@ -53,7 +53,7 @@ export const DEFAULT_CONFIG: EngineConfig = {
     maxYaw: 30,
     maxPitch: 25,
     maxAsymmetry: 0.35,
-    maxOutsideFraction: 0.5,
+    maxOutsideFraction: 0.15,
   },
   maxEmbeddingsPerSecond: 5,
   // 40 MP: a 50-megapixel upload is refused with CORRUPT_INPUT before any pixel is decoded.

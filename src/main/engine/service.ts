@@ -59,9 +59,12 @@ export function resolveWorker(): { url: URL; execArgv?: string[] } {
     const tsx = pathToFileURL(createRequire(here).resolve('tsx')).href;
     return { url: new URL('./worker.ts', here), execArgv: ['--import', tsx] };
   }
-  const candidates = [new URL('./engine-worker.mjs', here), new URL('../engine-worker.mjs', here), new URL('../main/engine-worker.mjs', here)];
+  // electron-vite emits out/main/engine-worker.js (.mjs with other output settings); this module may sit in
+  // out/main/ itself or in out/main/chunks/.
+  const names = ['engine-worker.js', 'engine-worker.mjs'];
+  const candidates = names.flatMap((n) => [new URL(`./${n}`, here), new URL(`../${n}`, here)]);
   for (const url of candidates) if (existsSync(fileURLToPath(url))) return { url };
-  throw new AppFailure('UNAVAILABLE', `engine worker script not found next to ${fileURLToPath(here)} (expected engine-worker.mjs; rebuild with electron-vite build)`);
+  throw new AppFailure('UNAVAILABLE', `engine worker script not found next to ${fileURLToPath(here)} (expected engine-worker.js; rebuild with: npm run build)`);
 }
 
 export class EngineService {
@@ -134,7 +137,8 @@ export class EngineService {
   submitFrame(frame: Frame): void {
     if (this.state.state !== 'ready') return;
     const previous = this.mailbox.get(frame.streamId);
-    const pixels = frame.rgba.slice().buffer;
+    // a fresh copy (Buffer#slice would be a view into a shared pool, which must never be transferred)
+    const pixels = new Uint8Array(frame.rgba).buffer;
     this.mailbox.set(frame.streamId, { frame: { ...frame, rgba: new Uint8Array(0) }, pixels, dropped: (previous?.dropped ?? 0) + (previous ? 1 : 0) });
     this.pump();
   }
@@ -149,7 +153,7 @@ export class EngineService {
     const worker = this.worker;
     if (!worker) throw new AppFailure('UNAVAILABLE', 'face engine is not running');
     const id = this.nextId++;
-    const copy = bytes.slice().buffer;
+    const copy = new Uint8Array(bytes).buffer;
     return new Promise<ImageAnalysis>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       const request: ImageRequest = { type: 'image', id, bytes: copy };
