@@ -1,11 +1,11 @@
 /**
  * The VeriDesk backend.
- *   npm run server                                   start (PGlite in ./data/server unless DATABASE_URL)
+ *   npm run server                                   start (PGlite in ./.data/server unless DATABASE_URL)
  *   npm run server -- token create --name ws-1       create a workstation token (printed once)
  *   npm run server -- token create --name lead-1 --role lead
  *   npm run server -- token revoke --name ws-1
  *   npm run server -- token list
- * Environment: PORT (8787), HOST (127.0.0.1), DATABASE_URL, VERIDESK_SERVER_DATA (./data/server),
+ * Environment: PORT (8787), HOST (127.0.0.1), DATABASE_URL, VERIDESK_SERVER_DATA (./.data/server),
  * VERIDESK_LOG_LEVEL, VERIDESK_BODY_LIMIT (bytes).
  */
 import { Command } from 'commander';
@@ -17,7 +17,7 @@ import { openDatabase, type ServerDb } from './db/database';
 import { migrateServer } from './db/migrations';
 
 async function openDb(): Promise<ServerDb> {
-  const dataDir = resolve(process.env.VERIDESK_SERVER_DATA ?? 'data/server');
+  const dataDir = resolve(process.env.VERIDESK_SERVER_DATA ?? '.data/server');
   const db = await openDatabase({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: join(dataDir, 'pglite') });
   await migrateServer(db);
   return db;

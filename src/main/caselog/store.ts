@@ -116,6 +116,7 @@ export class CaseStore {
   private readonly keys: DerivedKeys;
   private readonly now: () => number;
   private readonly recordingsDir: string;
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(options: CaseStoreOptions) {
     this.now = options.now ?? Date.now;
@@ -138,6 +139,13 @@ export class CaseStore {
     }
   }
 
+  /** Prepared statements are compiled once and reused (hot paths: append, outbox). */
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
+
   static open(options: CaseStoreOptions): CaseStore {
     return new CaseStore(options);
   }
@@ -147,18 +155,18 @@ export class CaseStore {
   }
 
   private ensureMeta(key: string, make: () => string): string {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    const row = this.stmt('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
     if (row) return row.value;
     const value = make();
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(key, value);
+    this.stmt('INSERT INTO meta (key, value) VALUES (?, ?)').run(key, value);
     return value;
   }
 
   /** A known ciphertext proves the key is the one the database was created with. */
   private checkKey(): void {
-    const probe = this.db.prepare("SELECT value FROM meta WHERE key = 'key_check'").get() as { value: string } | undefined;
+    const probe = this.stmt("SELECT value FROM meta WHERE key = 'key_check'").get() as { value: string } | undefined;
     if (!probe) {
-      this.db.prepare("INSERT INTO meta (key, value) VALUES ('key_check', ?)").run(encrypt(this.keys.dataKey, Buffer.from('veridesk'), 'key-check').toString('base64'));
+      this.stmt("INSERT INTO meta (key, value) VALUES ('key_check', ?)").run(encrypt(this.keys.dataKey, Buffer.from('veridesk'), 'key-check').toString('base64'));
       return;
     }
     try {
@@ -169,12 +177,12 @@ export class CaseStore {
   }
 
   getMeta(key: string): string | null {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    const row = this.stmt('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
     return row?.value ?? null;
   }
 
   setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   get publicKey() {
@@ -237,14 +245,14 @@ export class CaseStore {
     return this.db
       .transaction(() => {
         const event = this.appendInTx({ caseId, type: 'case.closed', actor: input.actor, at: input.at, payload: { verdict: input.verdict, reasonCode: input.reasonCode ?? null } });
-        this.db.prepare("UPDATE cases SET status = 'closed', verdict = ?, closed_at = ? WHERE case_id = ?").run(input.verdict, event.at, caseId);
+        this.stmt("UPDATE cases SET status = 'closed', verdict = ?, closed_at = ? WHERE case_id = ?").run(input.verdict, event.at, caseId);
         return event;
       })
       .immediate();
   }
 
   private appendInTx(input: AppendInput): CaseEvent {
-    const head = this.db.prepare('SELECT last_seq, last_hash, status FROM cases WHERE case_id = ?').get(input.caseId) as
+    const head = this.stmt('SELECT last_seq, last_hash, status FROM cases WHERE case_id = ?').get(input.caseId) as
       | { last_seq: number; last_hash: string; status: string }
       | undefined;
     if (!head) throw new AppFailure('NOT_FOUND', `case ${input.caseId} does not exist`);
@@ -266,8 +274,8 @@ export class CaseStore {
     this.db
       .prepare('INSERT INTO events (case_id, seq, type, at, actor, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(event.caseId, event.seq, event.type, event.at, event.actor, payloadText, event.prevHash, event.hash);
-    this.db.prepare('UPDATE cases SET last_seq = ?, last_hash = ? WHERE case_id = ?').run(event.seq, event.hash, event.caseId);
-    this.db.prepare('INSERT INTO outbox (case_id, seq, created_at) VALUES (?, ?, ?)').run(event.caseId, event.seq, this.now());
+    this.stmt('UPDATE cases SET last_seq = ?, last_hash = ? WHERE case_id = ?').run(event.seq, event.hash, event.caseId);
+    this.stmt('INSERT INTO outbox (case_id, seq, created_at) VALUES (?, ?, ?)').run(event.caseId, event.seq, this.now());
     return event;
   }
 
@@ -290,7 +298,7 @@ export class CaseStore {
 
   /** Decrypts a piece of evidence; null once retention purged it. */
   readEvidence(evidenceId: string): Buffer | null {
-    const row = this.db.prepare('SELECT ciphertext, sha256 FROM evidence WHERE evidence_id = ?').get(evidenceId) as { ciphertext: Buffer | null; sha256: string } | undefined;
+    const row = this.stmt('SELECT ciphertext, sha256 FROM evidence WHERE evidence_id = ?').get(evidenceId) as { ciphertext: Buffer | null; sha256: string } | undefined;
     if (!row) throw new AppFailure('NOT_FOUND', `evidence ${evidenceId} does not exist`);
     if (!row.ciphertext) return null;
     const plain = decrypt(this.keys.dataKey, row.ciphertext, `evidence:${evidenceId}`);
@@ -318,7 +326,7 @@ export class CaseStore {
   }
 
   readRecording(recordingId: string): Buffer | null {
-    const row = this.db.prepare('SELECT file, sha256, purged_at FROM recordings WHERE recording_id = ?').get(recordingId) as
+    const row = this.stmt('SELECT file, sha256, purged_at FROM recordings WHERE recording_id = ?').get(recordingId) as
       | { file: string; sha256: string; purged_at: number | null }
       | undefined;
     if (!row) throw new AppFailure('NOT_FOUND', `recording ${recordingId} does not exist`);
@@ -339,8 +347,8 @@ export class CaseStore {
     const filesToDelete: string[] = [];
     const report = this.db
       .transaction(() => {
-        const evidence = this.db.prepare('SELECT evidence_id, case_id FROM evidence WHERE purged_at IS NULL AND created_at < ?').all(cutoff) as { evidence_id: string; case_id: string }[];
-        const recordings = this.db.prepare('SELECT recording_id, case_id, file FROM recordings WHERE purged_at IS NULL AND created_at < ?').all(cutoff) as {
+        const evidence = this.stmt('SELECT evidence_id, case_id FROM evidence WHERE purged_at IS NULL AND created_at < ?').all(cutoff) as { evidence_id: string; case_id: string }[];
+        const recordings = this.stmt('SELECT recording_id, case_id, file FROM recordings WHERE purged_at IS NULL AND created_at < ?').all(cutoff) as {
           recording_id: string;
           case_id: string;
           file: string;
@@ -351,12 +359,12 @@ export class CaseStore {
           if (!e) perCase.set(c, (e = { evidenceIds: [], recordingIds: [] }));
           return e;
         };
-        const purgeEvidence = this.db.prepare('UPDATE evidence SET ciphertext = NULL, purged_at = ? WHERE evidence_id = ?');
+        const purgeEvidence = this.stmt('UPDATE evidence SET ciphertext = NULL, purged_at = ? WHERE evidence_id = ?');
         for (const e of evidence) {
           purgeEvidence.run(now, e.evidence_id);
           entry(e.case_id).evidenceIds.push(e.evidence_id);
         }
-        const purgeRecording = this.db.prepare('UPDATE recordings SET purged_at = ? WHERE recording_id = ?');
+        const purgeRecording = this.stmt('UPDATE recordings SET purged_at = ? WHERE recording_id = ?');
         for (const r of recordings) {
           purgeRecording.run(now, r.recording_id);
           entry(r.case_id).recordingIds.push(r.recording_id);
@@ -375,7 +383,7 @@ export class CaseStore {
   }
 
   private sweepPurgedRecordingFiles(): void {
-    const rows = this.db.prepare('SELECT file FROM recordings WHERE purged_at IS NOT NULL').all() as { file: string }[];
+    const rows = this.stmt('SELECT file FROM recordings WHERE purged_at IS NOT NULL').all() as { file: string }[];
     for (const r of rows) {
       const f = join(this.recordingsDir, r.file);
       if (existsSync(f)) rmSync(f, { force: true });
@@ -403,7 +411,7 @@ export class CaseStore {
   }
 
   summary(caseId: string): CaseSummary {
-    const row = this.db.prepare('SELECT * FROM cases WHERE case_id = ?').get(caseId) as CaseRow | undefined;
+    const row = this.stmt('SELECT * FROM cases WHERE case_id = ?').get(caseId) as CaseRow | undefined;
     if (!row) throw new AppFailure('NOT_FOUND', `case ${caseId} does not exist`);
     return this.toSummary(row);
   }
@@ -423,19 +431,19 @@ export class CaseStore {
     if (filter.to !== undefined) add('opened_at < ?', filter.to);
     const limit = Math.min(Math.max(filter.limit ?? 50, 1), 10_000);
     const sql = `SELECT * FROM cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC, case_id LIMIT ? OFFSET ?`;
-    return (this.db.prepare(sql).all(...params, limit, filter.offset ?? 0) as CaseRow[]).map((r) => this.toSummary(r));
+    return (this.stmt(sql).all(...params, limit, filter.offset ?? 0) as CaseRow[]).map((r) => this.toSummary(r));
   }
 
   countCases(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM cases').get() as { n: number }).n;
+    return (this.stmt('SELECT count(*) AS n FROM cases').get() as { n: number }).n;
   }
 
   findByIdNumber(idNumber: string): CaseSummary[] {
-    return (this.db.prepare('SELECT * FROM cases WHERE id_hash = ? ORDER BY opened_at DESC').all(this.idHash(idNumber)) as CaseRow[]).map((r) => this.toSummary(r));
+    return (this.stmt('SELECT * FROM cases WHERE id_hash = ? ORDER BY opened_at DESC').all(this.idHash(idNumber)) as CaseRow[]).map((r) => this.toSummary(r));
   }
 
   events(caseId: string): CaseEvent[] {
-    return (this.db.prepare('SELECT * FROM events WHERE case_id = ? ORDER BY seq').all(caseId) as EventRow[]).map(rowToEvent);
+    return (this.stmt('SELECT * FROM events WHERE case_id = ? ORDER BY seq').all(caseId) as EventRow[]).map(rowToEvent);
   }
 
   getCase(caseId: string): CaseDetail {
@@ -448,7 +456,7 @@ export class CaseStore {
     let casesChecked = 0;
     let eventsChecked = 0;
     const heads = new Map<string, { last_seq: number; last_hash: string }>();
-    for (const h of this.db.prepare('SELECT case_id, last_seq, last_hash FROM cases').iterate() as Iterable<{ case_id: string; last_seq: number; last_hash: string }>) {
+    for (const h of this.stmt('SELECT case_id, last_seq, last_hash FROM cases').iterate() as Iterable<{ case_id: string; last_seq: number; last_hash: string }>) {
       heads.set(h.case_id, h);
     }
     let current: string | null = null;
@@ -467,7 +475,7 @@ export class CaseStore {
       }
       run = [];
     };
-    for (const r of this.db.prepare('SELECT * FROM events ORDER BY case_id, seq').iterate() as Iterable<EventRow>) {
+    for (const r of this.stmt('SELECT * FROM events ORDER BY case_id, seq').iterate() as Iterable<EventRow>) {
       if (r.case_id !== current) {
         finish();
         current = r.case_id;
@@ -487,7 +495,7 @@ export class CaseStore {
   // ---------------------------------------------------------------- outbox
 
   pendingCount(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
+    return (this.stmt('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
   }
 
   /** The oldest pending events, in write order (so each case's events stay in seq order). */
@@ -501,7 +509,7 @@ export class CaseStore {
   /** Removes acknowledged events from the outbox (ids from nextBatch). */
   ack(outboxIds: readonly number[]): void {
     if (outboxIds.length === 0) return;
-    const del = this.db.prepare('DELETE FROM outbox WHERE id = ?');
+    const del = this.stmt('DELETE FROM outbox WHERE id = ?');
     this.db.transaction(() => {
       for (const id of outboxIds) del.run(id);
     })();
@@ -511,14 +519,14 @@ export class CaseStore {
   applyReview(review: Review): boolean {
     return this.db
       .transaction(() => {
-        const seen = this.db.prepare('SELECT 1 FROM reviews WHERE review_id = ?').get(review.reviewId);
+        const seen = this.stmt('SELECT 1 FROM reviews WHERE review_id = ?').get(review.reviewId);
         if (seen) return false;
-        const exists = this.db.prepare('SELECT 1 FROM cases WHERE case_id = ?').get(review.caseId);
+        const exists = this.stmt('SELECT 1 FROM cases WHERE case_id = ?').get(review.caseId);
         if (!exists) return false;
         this.db
           .prepare('INSERT INTO reviews (review_id, case_id, outcome, reviewer, note, created_at) VALUES (?, ?, ?, ?, ?, ?)')
           .run(review.reviewId, review.caseId, review.outcome, review.reviewer, review.note, review.createdAt);
-        this.db.prepare('UPDATE cases SET review_outcome = ? WHERE case_id = ?').run(review.outcome, review.caseId);
+        this.stmt('UPDATE cases SET review_outcome = ? WHERE case_id = ?').run(review.outcome, review.caseId);
         this.appendInTx({
           caseId: review.caseId,
           type: 'review.received',

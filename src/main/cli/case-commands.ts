@@ -9,7 +9,7 @@ import { createLogger, silentLogger } from '../log/logger';
 import { SyncClient } from '../sync/sync-client';
 
 /** The key file: --key-file, else VERIDESK_KEY_FILE, else `<db>.key` (0600, created on first use). */
-const keyFileFor = (db: string, keyFile?: string) => keyFile ?? process.env.VERIDESK_KEY_FILE ?? `${db}.key`;
+const keyFileFor = (db: string, keyFile?: string) => keyFile || process.env.VERIDESK_KEY_FILE || `${db}.key`;
 
 function openStore(opts: { db: string; keyFile?: string }): CaseStore {
   return CaseStore.open({ path: opts.db, keyProvider: new FileKeyProvider(keyFileFor(opts.db, opts.keyFile)) });

@@ -117,7 +117,7 @@ for (const backend of backends) {
         const url = `http://127.0.0.1:${port}`;
         const startServer = (delay: number) => run('server/main.ts', ['serve', '--port', String(port)], { ...backend.env(serverData), VERIDESK_FAULT_COMMIT_DELAY_MS: String(delay) });
         const syncEnv = { VERIDESK_SYNC_TOKEN: token };
-        const sync = (env: Record<string, string> = {}) => run('src/main/cli/index.ts', ['sync', '--once', '--db', dbPath, '--server', url, '--batch-size', '40'], { ...syncEnv, ...env });
+        const sync = (env: Record<string, string> = {}) => run('tests/unit/sync/case-cli-child.ts', ['sync', '--once', '--db', dbPath, '--server', url, '--batch-size', '40'], { ...syncEnv, ...env });
 
         // 1. Server holds each transaction open 1.5 s before COMMIT. Let two batches commit, then
         //    SIGKILL the client while its third request is in flight and the server mid-commit.
