@@ -11,11 +11,11 @@ export const PointSchema = z.tuple([z.number(), z.number()]);
 export type Point = z.infer<typeof PointSchema>;
 
 export const PoseSchema = z.object({
-  /** Degrees; positive = the head turned towards the image's left (the subject's right). See docs/engine.md. */
+  /** Degrees; positive = the face turned towards the image's right (a right-facing profile is ≈ +60…90). See docs/engine.md. */
   yaw: z.number(),
-  /** Degrees; positive = head up. */
+  /** Degrees, from the pose model's pitch head (sign as the model gives it; see docs/engine.md). */
   pitch: z.number(),
-  /** Degrees; positive = head tilted clockwise in the image. */
+  /** Degrees, from the pose model's roll head. */
   roll: z.number(),
 });
 export type Pose = z.infer<typeof PoseSchema>;
