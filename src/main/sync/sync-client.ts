@@ -121,6 +121,18 @@ export class SyncClient {
     const result: SyncRunResult = { batches: 0, accepted: 0, duplicates: 0, replayed: 0, reviews: 0, pending: 0 };
     this.setStatus({ state: 'syncing' });
     const { store } = this.options;
+    await this.pushAll(result);
+    result.reviews = await this.pullChanges();
+    // Applied reviews are chained as `review.received` events: push those too.
+    if (result.reviews > 0) await this.pushAll(result);
+    const now = Date.now();
+    store.setMeta('sync.last_success_at', String(now));
+    result.pending = store.pendingCount();
+    return result;
+  }
+
+  private async pushAll(result: SyncRunResult): Promise<void> {
+    const { store } = this.options;
     for (;;) {
       const batch = store.nextBatch(this.batchSize);
       if (batch.events.length === 0) break;
@@ -141,11 +153,6 @@ export class SyncClient {
       this.log.info({ batchId: ack.batchId, events: batch.events.length, accepted: ack.accepted, duplicates: ack.duplicates, replayed: ack.replayed ?? false }, 'sync batch acknowledged');
       this.setStatus({});
     }
-    result.reviews = await this.pullChanges();
-    const now = Date.now();
-    store.setMeta('sync.last_success_at', String(now));
-    result.pending = store.pendingCount();
-    return result;
   }
 
   private async pullChanges(): Promise<number> {

@@ -146,6 +146,9 @@ for (const backend of backends) {
         // The batch acknowledged before the crash in step 2 was resent and answered from the idempotency store.
         expect(result.replayed).toBe(1);
         await kill9(server);
+        // Structured logs, and never a token in them.
+        expect(server.lines.some((l) => /"msg":"sync batch stored"/.test(l))).toBe(true);
+        expect([...server.lines, ...client.lines].join('\n')).not.toContain(token);
 
         const db = await backend.open(serverData);
         try {
