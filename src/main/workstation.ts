@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import type { AppInfo, EngineStatus } from '../shared/contract';
 import { BackendProbe } from './backend/backend-probe';
+import { CaseStore } from './caselog/store';
+import type { KeyProvider } from './caselog/key-provider';
 import { EngineService } from './engine/service';
+import { CaseSync } from './sync/case-sync';
 import { FrameDiagnostics } from './frames/frame-diagnostics';
 import type { Logger } from './log/logger';
 import { createDispatcher, type Dispatch, type Handlers } from './rpc/dispatcher';
@@ -16,6 +19,10 @@ export interface WorkstationOptions {
   log: Logger;
   /** Face models folder; `null` runs without the engine (status 'stopped'). Default: the repo's models/. */
   modelsDir?: string | null;
+  /** Protects the case log's data key (Electron: safeStorage; host: a 0600 key file). */
+  keyProvider: KeyProvider;
+  /** Workstation API token for the backend; without one, sync is 'disabled'. */
+  syncToken?: string;
 }
 
 export interface Workstation {
@@ -38,9 +45,13 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     onChange: (next) => {
       bus.emit('settings.changed', next);
       void backend.check();
+      sync.connect(next.backendUrl);
     },
   });
   await settings.load();
+  const cases = CaseStore.open({ path: join(options.dataDir, 'cases.db'), keyProvider: options.keyProvider });
+  const sync = new CaseSync({ store: cases, token: options.syncToken, log, onStatus: (status) => bus.emit('sync.status', status) });
+  sync.connect(settings.get().backendUrl);
   const backend = new BackendProbe({ url: () => settings.get().backendUrl, onChange: (status) => bus.emit('backend.status', status) });
   backend.start();
   const frames = new FrameDiagnostics(log);
@@ -66,6 +77,8 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     'diagnostics.streams': () => frames.snapshot(),
     'engine.status': () => engine?.status() ?? STOPPED,
     'backend.status': () => backend.current(),
+    'cases.list': (filter) => cases.listCases(filter),
+    'sync.status': () => sync.status(),
   };
 
   return {
@@ -76,6 +89,8 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
       clearInterval(statsTimer);
       backend.stop();
       await engine?.stop();
+      await sync.stop();
+      cases.close();
     },
   };
 }

@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import type { Result } from './errors';
 import { SettingsPatchSchema, SettingsSchema } from './settings';
+import { CASE_STATUSES, VERDICTS, type CaseSummary, type SyncStatus } from './cases';
 import { ERROR_CODES } from './errors';
 
 const NoParams = z.object({}).strict();
@@ -67,6 +68,22 @@ export const BackendStatusSchema = z.object({
 });
 export type BackendStatus = z.infer<typeof BackendStatusSchema>;
 
+export const CaseListFilterSchema = z
+  .object({
+    agentId: z.string().max(64).optional(),
+    verdict: z.enum(VERDICTS).optional(),
+    status: z.enum(CASE_STATUSES).optional(),
+    from: z.number().int().nonnegative().optional(),
+    to: z.number().int().nonnegative().optional(),
+    limit: z.number().int().min(1).max(500).optional(),
+    offset: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
+/** Outputs are produced by main's own code, so these two are typed only (inputs are what gets validated). */
+const CaseSummaryListSchema = z.array(z.custom<CaseSummary>());
+export const SyncStatusSchema = z.custom<SyncStatus>();
+
 function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O) {
   return { input, output };
 }
@@ -78,6 +95,8 @@ export const methods = {
   'diagnostics.streams': method(NoParams, z.array(StreamStatsSchema)),
   'engine.status': method(NoParams, EngineStatusSchema),
   'backend.status': method(NoParams, BackendStatusSchema),
+  'cases.list': method(CaseListFilterSchema, CaseSummaryListSchema),
+  'sync.status': method(NoParams, SyncStatusSchema),
 } as const;
 
 export const events = {
@@ -85,6 +104,7 @@ export const events = {
   'diagnostics.streams': z.array(StreamStatsSchema),
   'engine.status': EngineStatusSchema,
   'backend.status': BackendStatusSchema,
+  'sync.status': SyncStatusSchema,
   'app.notice': NoticeSchema,
 } as const;
 

@@ -1,4 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -71,7 +74,9 @@ async function previewPixels(target: Page, testId: string) {
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  host = await startHost();
+  const dataDir = await mkdtemp(join(tmpdir(), 'veridesk-e2e-'));
+  execFileSync(process.execPath, ['--import', 'tsx', 'src/main/cli/index.ts', 'cases', 'seed', '--db', join(dataDir, 'cases.db'), '--count', '40'], { cwd: REPO_ROOT });
+  host = await startHost({ dataDir });
   browser = await launchChromium({ fakeCamera: CAMERA_FILE });
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(host.url);
@@ -212,6 +217,19 @@ describe('VeriDesk workstation in Chromium through the headless host', () => {
     if ((await page.locator('[data-testid="status-camera"]').textContent())?.includes('Off')) await page.click('[data-testid="camera-toggle"]');
     await expect.poll(() => page.locator('[data-testid="stream-agent"]').textContent(), { timeout: 10_000 }).toContain('320×240');
     await page.click('[data-testid="nav-settings"]');
+  });
+
+  it('lists the local case log with filters, and shows the sync backlog', async () => {
+    await page.click('[data-testid="nav-cases"]');
+    const rows = page.locator('[data-testid="case-row"]');
+    await expect.poll(() => rows.count()).toBe(40);
+    await page.selectOption('[data-testid="cases-verdict"]', 'rejected');
+    await expect.poll(() => rows.count()).toBeLessThan(40);
+    const verdicts = await page.locator('[data-testid="case-row"] td:nth-child(6)').allTextContents();
+    expect(new Set(verdicts)).toEqual(new Set(['Rejected']));
+    await page.selectOption('[data-testid="cases-verdict"]', '');
+    expect(await page.locator('[data-testid="status-sync"]').textContent()).toMatch(/not set up \(\d+ pending\)/);
+    expect(await page.locator('[data-testid="cases-table"]').textContent()).not.toMatch(/\d{17}[\dX]/);
   });
 
   it('saves screenshots of each main view', async () => {

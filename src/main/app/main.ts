@@ -4,6 +4,7 @@ import { app, session } from 'electron';
 import { createLogger } from '../log/logger';
 import { createWorkstation } from '../workstation';
 import { registerIpc } from './ipc';
+import { SafeStorageKeyProvider } from './safe-storage-key-provider';
 import { restrictPermissions } from './permissions';
 import { createAppWindow } from './window';
 
@@ -26,6 +27,8 @@ void app.whenReady().then(async () => {
     log,
     // packaged: models ship beside the asar (electron-builder.yml extraResources)
     modelsDir: app.isPackaged ? join(process.resourcesPath, 'models') : undefined,
+    keyProvider: new SafeStorageKeyProvider(join(app.getPath('userData'), 'case-log.key.enc')),
+    syncToken: process.env.VERIDESK_SYNC_TOKEN,
   });
   restrictPermissions(session.defaultSession, appUrl);
   registerIpc(workstation, appUrl, log);

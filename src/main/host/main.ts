@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../log/logger';
+import { FileKeyProvider } from '../caselog/key-provider';
 import { createWorkstation } from '../workstation';
 import { buildHost } from './host-server';
 import packageJson from '../../../package.json';
@@ -17,12 +18,16 @@ const { values } = parseArgs({
 });
 
 const log = createLogger('veridesk-host');
+const dataDir = resolve(values['data-dir']);
 const workstation = await createWorkstation({
-  dataDir: resolve(values['data-dir']),
+  dataDir,
   transport: 'host',
   version: packageJson.version,
   log,
   modelsDir: values['no-engine'] ? null : values.models && resolve(values.models),
+  // the same key file the CLI uses for <db>.key, so `veridesk cases … --db <data-dir>/cases.db` reads this log
+  keyProvider: new FileKeyProvider(resolve(dataDir, 'cases.db.key')),
+  syncToken: process.env.VERIDESK_SYNC_TOKEN,
 });
 const app = await buildHost({ workstation, rendererDir: resolve(values.renderer), log });
 const address = await app.listen({ port: Number(values.port), host: values.host });

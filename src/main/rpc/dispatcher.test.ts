@@ -12,6 +12,8 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
     'diagnostics.streams': () => [],
     'engine.status': () => ({ state: 'stopped', provider: null, restarts: 0 }),
     'backend.status': () => ({ state: 'unknown', url: DEFAULT_SETTINGS.backendUrl, checkedAt: 0 }),
+    'cases.list': () => [],
+    'sync.status': () => ({ state: 'disabled', pending: 0, lastSuccessAt: null, lastError: null, nextAttemptAt: null }),
     ...overrides,
   };
 }
@@ -33,6 +35,8 @@ describe('dispatcher', () => {
     ['an analysis width not offered', 'settings.update', { analysisWidth: 4096 }, 'INVALID_PAYLOAD'],
     ['params that are not an object', 'settings.get', 'x', 'INVALID_PAYLOAD'],
     ['extra params on a no-param method', 'app.info', { x: 1 }, 'INVALID_PAYLOAD'],
+    ['an unbounded case list', 'cases.list', { limit: 1_000_000 }, 'INVALID_PAYLOAD'],
+    ['a verdict outside the set', 'cases.list', { verdict: "x' OR 1=1" }, 'INVALID_PAYLOAD'],
   ])('rejects %s', async (_what, method, params, code) => {
     const update = vi.fn();
     const dispatch = createDispatcher(handlers({ 'settings.update': update }), silentLogger);

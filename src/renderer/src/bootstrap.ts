@@ -13,6 +13,7 @@ export function subscribeToMain(api: VeriDeskApi): () => void {
     api.on('diagnostics.streams', (streams) => store.setStreams(streams)),
     api.on('engine.status', (status) => store.setEngine(status)),
     api.on('backend.status', (status) => store.setBackend(status)),
+    api.on('sync.status', (status) => store.setSync(status)),
     api.on('app.notice', (notice) => store.addNotice(notice)),
   ];
   return () => unsubscribers.forEach((unsubscribe) => unsubscribe());
@@ -21,11 +22,12 @@ export function subscribeToMain(api: VeriDeskApi): () => void {
 /** Loads the state main owns; called whenever the transport (re)connects. */
 export async function loadFromMain(api: VeriDeskApi): Promise<void> {
   const store = useAppStore.getState();
-  const [info, settings, engine, backend] = await Promise.all([
+  const [info, settings, engine, backend, sync] = await Promise.all([
     api.invoke('app.info', {}),
     api.invoke('settings.get', {}),
     api.invoke('engine.status', {}),
     api.invoke('backend.status', {}),
+    api.invoke('sync.status', {}),
   ]);
   if (info.ok) store.setAppInfo(info.value);
   if (settings.ok) {
@@ -34,6 +36,7 @@ export async function loadFromMain(api: VeriDeskApi): Promise<void> {
   }
   if (engine.ok) store.setEngine(engine.value);
   if (backend.ok) store.setBackend(backend.value);
-  const failed = [info, settings, engine, backend].find((result) => !result.ok);
+  if (sync.ok) store.setSync(sync.value);
+  const failed = [info, settings, engine, backend, sync].find((result) => !result.ok);
   if (failed && !failed.ok) store.setLastError(failed.error);
 }

@@ -8,6 +8,7 @@ export function StatusBar() {
   const engine = useAppStore((s) => s.engine);
   const backend = useAppStore((s) => s.backend);
   const camera = useAppStore((s) => s.camera.state);
+  const sync = useAppStore((s) => s.sync);
   const transport = useAppStore((s) => s.appInfo?.transport);
 
   return (
@@ -18,6 +19,9 @@ export function StatusBar() {
       </span>
       <span data-testid="status-backend" className={`pill backend-${backend.state}`} title={backend.detail ?? backend.url}>
         {t('status.backend')}: {t(`status.backendState.${backend.state}`)}
+      </span>
+      <span data-testid="status-sync" className={`pill sync-${sync.state}`} title={sync.lastError?.message}>
+        {t('status.sync')}: {t(`status.syncState.${sync.state}`, { pending: sync.pending })}
       </span>
       <span data-testid="status-provider" className={`pill engine-${engine.state}`} title={engine.message}>
         {t('status.provider')}: {engine.state === 'ready' && engine.provider ? engine.provider.toUpperCase() : t(`status.engineState.${engine.state}`)}

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { AppInfo, BackendStatus, EngineStatus, Notice, StreamStats } from '../../../shared/contract';
 import type { AppError } from '../../../shared/errors';
+import type { SyncStatus } from '../../../shared/cases';
 import type { Settings } from '../../../shared/settings';
 import type { ConnectionState } from '../transport/ws-client';
 
@@ -44,12 +45,17 @@ interface BackendSlice {
   setBackend(status: BackendStatus): void;
 }
 
+interface SyncSlice {
+  sync: SyncStatus;
+  setSync(status: SyncStatus): void;
+}
+
 interface NavigationSlice {
   page: Page;
   setPage(page: Page): void;
 }
 
-export type AppState = ConnectionSlice & SettingsSlice & CameraSlice & DiagnosticsSlice & EngineSlice & BackendSlice & NavigationSlice;
+export type AppState = ConnectionSlice & SettingsSlice & CameraSlice & DiagnosticsSlice & EngineSlice & BackendSlice & SyncSlice & NavigationSlice;
 
 export const useAppStore = create<AppState>()((set) => ({
   connection: 'connecting',
@@ -76,6 +82,9 @@ export const useAppStore = create<AppState>()((set) => ({
 
   backend: { state: 'unknown', url: '', checkedAt: 0 },
   setBackend: (backend) => set({ backend }),
+
+  sync: { state: 'disabled', pending: 0, lastSuccessAt: null, lastError: null, nextAttemptAt: null },
+  setSync: (sync) => set({ sync }),
 
   page: 'workspace',
   setPage: (page) => set({ page }),
