@@ -14,14 +14,23 @@ export interface CaseSyncOptions {
 export class CaseSync {
   private client: SyncClient | null = null;
   private url: string | null = null;
+  private generation = 0;
 
   constructor(private readonly options: CaseSyncOptions) {}
 
   connect(serverUrl: string): void {
     if (!this.options.token || serverUrl === this.url) return;
     const previous = this.client;
+    const generation = ++this.generation;
     this.url = serverUrl;
-    this.client = new SyncClient({ store: this.options.store, serverUrl, token: this.options.token, logger: this.options.log, onStatus: this.options.onStatus });
+    this.client = new SyncClient({
+      store: this.options.store,
+      serverUrl,
+      token: this.options.token,
+      logger: this.options.log,
+      // a client being replaced may still report (e.g. 'disabled' as it stops): only the current one speaks
+      onStatus: (status) => generation === this.generation && this.options.onStatus(status),
+    });
     void previous?.stop();
     this.client.start();
   }
