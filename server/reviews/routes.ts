@@ -7,6 +7,9 @@ import { ApiError } from '../errors';
 import { verifyRun } from '../../src/main/caselog/chain';
 import { toReview } from '../sync/routes';
 
+/** Advisory lock key that serialises review inserts (see the insert below); exported for tests. */
+export const REVIEW_ORDER_LOCK = 724202;
+
 const ReviewBody = z.object({ outcome: z.enum(REVIEW_OUTCOMES), note: z.string().max(4000).default('') }).strict();
 const ListQuery = z.object({
   agent: z.string().max(128).optional(),
@@ -59,10 +62,17 @@ export function registerReviewRoutes(app: FastifyInstance, db: ServerDb): void {
     const { rows: cases } = await db.query<{ workstation: string }>('SELECT workstation FROM cases WHERE case_id = $1', [request.params.caseId]);
     const c = cases[0];
     if (!c) throw new ApiError(404, 'NOT_FOUND', 'no such case');
-    const { rows } = await db.query<Parameters<typeof toReview>[0]>(
-      'INSERT INTO reviews (case_id, workstation, outcome, reviewer, note, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *',
-      [request.params.caseId, c.workstation, body.data.outcome, request.principal!.name, body.data.note, Date.now()],
-    );
+    const rows = await db.transaction(async (tx) => {
+      // Workstations read reviews by review_id cursor, so ids must become visible in id order: one writer at a
+      // time (held to COMMIT) keeps a later id from committing before an earlier one and being skipped past.
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [REVIEW_ORDER_LOCK]);
+      return (
+        await tx.query<Parameters<typeof toReview>[0]>(
+          'INSERT INTO reviews (case_id, workstation, outcome, reviewer, note, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *',
+          [request.params.caseId, c.workstation, body.data.outcome, request.principal!.name, body.data.note, Date.now()],
+        )
+      ).rows;
+    });
     return reply.code(201).send(toReview(rows[0]!));
   });
 }

@@ -7,6 +7,8 @@ import { openPglite, openPostgres, type ServerDb } from '../../../server/db/data
 import { migrateServer } from '../../../server/db/migrations';
 import { startPostgres } from '../../../server/testing/pg-harness';
 import { makeChain, resealFrom } from './fixtures';
+import pg from 'pg';
+import { REVIEW_ORDER_LOCK } from '../../../server/reviews/routes';
 import type { CaseEvent } from '../../../src/shared/cases';
 
 const pgStart = await startPostgres();
@@ -188,6 +190,36 @@ for (const backend of backends) {
       const detail = (await app.inject({ method: 'GET', url: `/api/v1/cases/${caseId}`, headers: auth(lead) })).json();
       expect(detail).toMatchObject({ chainValid: true });
       expect(detail.events).toHaveLength(4);
+    });
+
+    // Only a real server has concurrent transactions (PGlite has one connection), so only its suite has this test.
+    if (backend.name === 'PostgreSQL')
+      it('never lets a review committed out of id order be skipped by the cursor (two server instances)', async () => {
+      const chain = makeChain(2);
+      await post(chain, ws1);
+      const caseId = chain[0]!.caseId;
+      const auth = { authorization: `Bearer ${ws1}` };
+      const changesSince = async (since: number) => (await app.inject({ method: 'GET', url: `/api/v1/sync/changes?since=${since}`, headers: auth })).json();
+      const start = (await changesSince(0)).cursor as number;
+
+      // "instance B" is mid-transaction: it holds the ordering lock and has taken the next review id.
+      const instanceB = new pg.Client({ connectionString: pgStart.ok ? pgStart.cluster.url : '' });
+      await instanceB.connect();
+      try {
+        await instanceB.query('BEGIN');
+        await instanceB.query('SELECT pg_advisory_xact_lock($1)', [REVIEW_ORDER_LOCK]);
+        await instanceB.query("INSERT INTO reviews (case_id, workstation, outcome, reviewer, created_at) SELECT $1, workstation, 'escalated', 'lead-b', $2 FROM cases WHERE case_id = $1", [caseId, Date.now()]);
+        const instanceA = app.inject({ method: 'POST', url: `/api/v1/cases/${caseId}/reviews`, headers: { authorization: `Bearer ${lead}` }, payload: { outcome: 'confirmed' } });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        // Were A's later id visible now, a workstation would move its cursor past B's earlier one for good.
+        expect((await changesSince(start)).reviews).toEqual([]);
+        await instanceB.query('COMMIT');
+        expect((await instanceA).statusCode).toBe(201);
+      } finally {
+        await instanceB.end();
+      }
+      const after = await changesSince(start);
+      expect(after.reviews.map((r: { outcome: string }) => r.outcome)).toEqual(['escalated', 'confirmed']);
     });
   });
 }
