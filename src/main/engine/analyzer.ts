@@ -100,6 +100,9 @@ export class FaceAnalyzer {
             graphOptimizationLevel: 'all',
             executionMode: 'sequential',
             logSeverityLevel: 3,
+            // Each model has its own intra-op pool; spinning workers of six pools starve each other (and the
+            // video) on a 2-core PC, so idle pool threads sleep instead.
+            extra: { session: { intra_op: { allow_spinning: '0' } } },
           });
         }
         const analyzer = new FaceAnalyzer(sessions, provider, config, sha);
