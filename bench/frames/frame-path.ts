@@ -2,23 +2,22 @@
  * Frame-path throughput, renderer → main, through the headless host in Chromium.
  *   camera:     the app's own frame tap on a fake 640×480 30 fps camera (real pixels, real UI)
  *   saturation: the page pushes pre-encoded 640×480 RGBA frames as fast as the socket drains
+ * Each scenario runs with the face engine off (the transport alone) and on (main also analyses frames).
  * Prints frames/s and bytes/s as measured by main. Usage: npm run bench:frames [-- --seconds 10 --json]
  */
 import { parseArgs } from 'node:util';
+import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import type { StreamStats } from '../../src/shared/contract';
 import { launchChromium } from '../../tests/e2e/support/browser';
-import { startHost } from '../../tests/e2e/support/host';
+import { startHost, type RunningHost } from '../../tests/e2e/support/host';
 import { testdata } from '../../tests/support/testdata';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, json: { type: 'boolean', default: false } } });
 const seconds = Number(values.seconds);
 
-const host = await startHost();
-const browser = await launchChromium({ fakeCamera: testdata('faces/video/live_blink_talk_640x480.y4m') });
-
 /** Samples main's per-stream statistics once a second over its own WebSocket. */
-async function sampleStreams(streamId: string, durationS: number): Promise<StreamStats[]> {
+async function sampleStreams(host: RunningHost, streamId: string, durationS: number): Promise<StreamStats[]> {
   const socket = new WebSocket(host.url.replace(/^http/, 'ws') + 'ws');
   await new Promise((resolve) => socket.once('open', resolve));
   const samples: StreamStats[] = [];
@@ -32,8 +31,8 @@ async function sampleStreams(streamId: string, durationS: number): Promise<Strea
   return samples.slice(1); // the first window may be partial
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
+const median = (numbers: number[]) => {
+  const sorted = [...numbers].sort((a, b) => a - b);
   return sorted.length ? sorted[Math.floor(sorted.length / 2)]! : 0;
 };
 const summarise = (samples: StreamStats[]) => ({
@@ -41,35 +40,23 @@ const summarise = (samples: StreamStats[]) => ({
   fpsMedian: median(samples.map((s) => s.fps)),
   bytesPerSecondMedian: median(samples.map((s) => s.bytesPerSecond)),
   size: samples.length ? `${samples.at(-1)!.width}x${samples.at(-1)!.height}` : 'n/a',
-  dropped: samples.at(-1)?.framesDropped ?? 0,
 });
 
-try {
-  const page = await browser.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error.message));
-  // tsx compiles with keepNames; functions serialised into the page call its __name helper
-  await page.addInitScript('globalThis.__name = (fn) => fn');
-  await page.goto(host.url);
-  await page.click('[data-testid="camera-toggle"]');
-  await page.waitForSelector('[data-testid="fps-agent"]', { timeout: 30_000 });
-  const camera = summarise(await sampleStreams('agent', seconds));
-  await page.click('[data-testid="camera-toggle"]');
-
-  await page.evaluate((durationMs) => {
+/** Runs in the page: sends one pre-encoded 640×480 frame over and over while the socket keeps up. */
+function pushFrames(page: Page, durationMs: number): Promise<void> {
+  return page.evaluate((ms) => {
     const socket = new WebSocket(`ws://${location.host}/ws`);
-    const width = 640;
-    const height = 480;
-    const frame = new ArrayBuffer(48 + width * height * 4);
+    const frame = new ArrayBuffer(48 + 640 * 480 * 4);
     const view = new DataView(frame);
     view.setUint32(0, 0x31464456, true);
     view.setUint16(4, 1, true);
     view.setUint16(6, 1, true);
-    view.setUint16(8, width, true);
-    view.setUint16(10, height, true);
+    view.setUint16(8, 640, true);
+    view.setUint16(10, 480, true);
     new Uint8Array(frame, 24, 5).set(new TextEncoder().encode('bench'));
     new Uint8Array(frame, 48).fill(128);
     socket.onopen = () => {
-      const end = performance.now() + durationMs;
+      const end = performance.now() + ms;
       const pump = () => {
         while (socket.bufferedAmount < 4 * frame.byteLength) {
           view.setFloat64(16, Date.now(), true);
@@ -80,16 +67,41 @@ try {
       };
       pump();
     };
-  }, seconds * 1000);
-  const saturation = summarise(await sampleStreams('bench', seconds));
+  }, durationMs);
+}
 
-  const result = { seconds, camera, saturation };
+async function measure(browser: Browser, engine: boolean) {
+  const host = await startHost({ args: engine ? [] : ['--no-engine'] });
+  const page = await browser.newPage();
+  try {
+    page.on('pageerror', (error) => console.error('page error:', error.message));
+    // tsx compiles with keepNames; functions serialised into the page call its __name helper
+    await page.addInitScript('globalThis.__name = (fn) => fn');
+    await page.goto(host.url);
+    if (engine) await page.waitForFunction(() => /CPU|GPU|DML|CUDA|COREML/.test(document.querySelector('[data-testid="status-provider"]')?.textContent ?? ''), null, { timeout: 60_000 });
+    await page.click('[data-testid="camera-toggle"]');
+    await page.waitForSelector('[data-testid="fps-agent"]', { timeout: 30_000 });
+    const camera = summarise(await sampleStreams(host, 'agent', seconds));
+    await page.click('[data-testid="camera-toggle"]');
+    await pushFrames(page, seconds * 1000);
+    const saturation = summarise(await sampleStreams(host, 'bench', seconds));
+    return { camera, saturation };
+  } finally {
+    await page.close();
+    await host.stop();
+  }
+}
+
+const browser = await launchChromium({ fakeCamera: testdata('faces/video/live_blink_talk_640x480.y4m') });
+try {
+  const result = { seconds, engineOff: await measure(browser, false), engineOn: await measure(browser, true) };
   console.log(`frame path, renderer → main over the host WebSocket (${seconds} s each, medians of 1-s windows)`);
-  for (const [name, s] of Object.entries({ camera, saturation })) {
-    console.log(`  ${name.padEnd(10)} ${s.size}  ${s.fpsMedian.toFixed(1)} frames/s  ${(s.bytesPerSecondMedian / 1e6).toFixed(1)} MB/s  dropped-in-mailbox ${s.dropped}`);
+  for (const [engine, runs] of [['engine off', result.engineOff] as const, ['engine on', result.engineOn] as const]) {
+    for (const [name, s] of Object.entries(runs)) {
+      console.log(`  ${engine.padEnd(10)} ${name.padEnd(10)} ${s.size}  ${s.fpsMedian.toFixed(1)} frames/s  ${(s.bytesPerSecondMedian / 1e6).toFixed(1)} MB/s`);
+    }
   }
   if (values.json) console.log(JSON.stringify(result));
 } finally {
   await browser.close();
-  await host.stop();
 }
