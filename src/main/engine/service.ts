@@ -16,6 +16,7 @@ import type { Comparison, FrameAnalysis, ImageAnalysis } from '../../shared/engi
 import { AppFailure, isErrorCode, type ErrorCode } from '../../shared/errors';
 import type { Frame } from '../../shared/frame';
 import type { Logger } from '../log/logger';
+import { LatestFrameMailbox } from '../frames/latest-frame-mailbox';
 import { cosine } from './cosine';
 import { compareWith, loadCalibration, type Calibration } from './calibration';
 import { DEFAULT_CONFIG, type EngineConfig } from './config';
@@ -72,7 +73,7 @@ export class EngineService {
   private state: EngineStatus = { state: 'stopped', provider: null, restarts: 0 };
   private readonly statusListeners = new Set<Listener<EngineStatus>>();
   private readonly analysisListeners = new Set<Listener<FrameAnalysis>>();
-  private readonly mailbox = new Map<string, { frame: Frame; pixels: ArrayBuffer; dropped: number }>();
+  private readonly mailbox = new LatestFrameMailbox<{ frame: Frame; pixels: ArrayBuffer; dropped: number }>();
   private readonly lastEmbeddingAt = new Map<string, number>();
   private frameInFlight = false;
   private readonly pending = new Map<number, Pending>();
@@ -136,10 +137,11 @@ export class EngineService {
    */
   submitFrame(frame: Frame): void {
     if (this.state.state !== 'ready') return;
-    const previous = this.mailbox.get(frame.streamId);
     // a fresh copy (Buffer#slice would be a view into a shared pool, which must never be transferred)
     const pixels = new Uint8Array(frame.rgba).buffer;
-    this.mailbox.set(frame.streamId, { frame: { ...frame, rgba: new Uint8Array(0) }, pixels, dropped: (previous?.dropped ?? 0) + (previous ? 1 : 0) });
+    const entry = { frame: { ...frame, rgba: new Uint8Array(0) }, pixels, dropped: 0 };
+    const previous = this.mailbox.put(frame.streamId, entry);
+    if (previous) entry.dropped = previous.dropped + 1;
     this.pump();
   }
 
@@ -309,11 +311,10 @@ export class EngineService {
   /** Sends the next waiting frame (round-robin over streams) when the worker is idle. */
   private pump(): void {
     if (this.frameInFlight || !this.worker || this.state.state !== 'ready' || this.mailbox.size === 0) return;
-    const ids = [...this.mailbox.keys()].sort();
+    const ids = this.mailbox.pendingStreams().sort();
     const streamId = ids.find((id) => id > this.lastRoundRobin) ?? ids[0]!;
     this.lastRoundRobin = streamId;
-    const entry = this.mailbox.get(streamId)!;
-    this.mailbox.delete(streamId);
+    const entry = this.mailbox.take(streamId)!;
     const { frame, pixels, dropped } = entry;
     const last = this.lastEmbeddingAt.get(streamId);
     const embeddingAllowed = last === undefined || frame.capturedAt - last >= 1000 / this.config.maxEmbeddingsPerSecond || frame.capturedAt < last;

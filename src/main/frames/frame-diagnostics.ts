@@ -49,7 +49,7 @@ export class FrameDiagnostics {
     const at = this.now();
     counters.stats.framesReceived += 1;
     counters.arrivals.push({ at, bytes: message.byteLength });
-    if (this.mailbox.put(frame.streamId, frame)) counters.stats.framesDropped += 1;
+    if (this.mailbox.put(frame.streamId, frame) !== undefined) counters.stats.framesDropped += 1;
     this.scheduleDrain();
     return true;
   }

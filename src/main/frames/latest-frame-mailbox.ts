@@ -5,9 +5,9 @@
 export class LatestFrameMailbox<T> {
   private readonly slots = new Map<string, T>();
 
-  /** Stores the item; returns true when it replaced one that was never taken (a dropped frame). */
-  put(streamId: string, item: T): boolean {
-    const replaced = this.slots.has(streamId);
+  /** Stores the item; returns the one it replaced that was never taken (a dropped frame), if any. */
+  put(streamId: string, item: T): T | undefined {
+    const replaced = this.slots.get(streamId);
     this.slots.set(streamId, item);
     return replaced;
   }
@@ -20,5 +20,13 @@ export class LatestFrameMailbox<T> {
 
   pendingStreams(): string[] {
     return [...this.slots.keys()];
+  }
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  clear(): void {
+    this.slots.clear();
   }
 }
