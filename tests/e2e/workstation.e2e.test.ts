@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testdata } from '../support/testdata';
-import { readY4m } from '../support/y4m';
+import { measureY4m } from '../support/y4m';
 import { launchChromium } from './support/browser';
 import { REPO_ROOT, startHost, type RunningHost } from './support/host';
 
@@ -104,7 +104,7 @@ describe('VeriDesk workstation in Chromium through the headless host', () => {
     await page.click('[data-testid="camera-toggle"]');
     await expect.poll(() => page.locator('[data-testid="status-camera"]').textContent()).toContain('工作中');
     await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>('[data-testid="agent-preview"]')?.videoWidth ?? 0) > 0);
-    const expected = readY4m(CAMERA_FILE);
+    const expected = await measureY4m(CAMERA_FILE);
     const pixels = await previewPixels(page, 'agent-preview');
     expect([pixels.width, pixels.height]).toEqual([expected.width, expected.height]);
     // The file is a 480×480 face centred between 80-px black bars.
@@ -122,7 +122,7 @@ describe('VeriDesk workstation in Chromium through the headless host', () => {
     const fps = page.locator('[data-testid="fps-agent"]');
     await expect.poll(async () => Number(await fps.textContent()), { timeout: 15_000 }).toBeGreaterThan(5);
     const rgb = (await page.locator('[data-testid="mean-agent"]').getAttribute('data-rgb'))!.split(',').map(Number);
-    const expected = readY4m(CAMERA_FILE);
+    const expected = await measureY4m(CAMERA_FILE);
     for (let c = 0; c < 3; c++) {
       const values = expected.frameMeans.map((m) => m[c]!);
       expect(rgb[c]).toBeGreaterThan(Math.min(...values) - 12);
