@@ -32,6 +32,16 @@ export const EVENT_TYPES = [
   'case.closed',
   'biometric.purged',
   'review.received',
+  // live video session (src/shared/call.ts)
+  'call.started',
+  'call.ended',
+  'consent.recorded',
+  'device.reported',
+  'media.event',
+  'recording.started',
+  'recording.stopped',
+  'recording.failed',
+  'recording.recovered',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

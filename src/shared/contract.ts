@@ -14,6 +14,20 @@ import type { Result } from './errors';
 import { SettingsPatchSchema, SettingsSchema } from './settings';
 import { CASE_STATUSES, VERDICTS, type CaseSummary, type SyncStatus } from './cases';
 import { ERROR_CODES } from './errors';
+import {
+  CallCustomerMessageSchema,
+  CallInfoSchema,
+  CallMediaEventSchema,
+  CallSignalSchema,
+  CallStartSchema,
+  CallStateSchema,
+  CallIdSchema,
+  LiveAnalysisSchema,
+  RecordingChunkSchema,
+  RecordingStartSchema,
+  RecordingStatusSchema,
+  RecordingStopSchema,
+} from './call';
 
 const NoParams = z.object({}).strict();
 
@@ -97,6 +111,18 @@ export const methods = {
   'backend.status': method(NoParams, BackendStatusSchema),
   'cases.list': method(CaseListFilterSchema, CaseSummaryListSchema),
   'sync.status': method(NoParams, SyncStatusSchema),
+  /** Opens a case and a signaling room on the backend; main joins it as the agent. */
+  'call.start': method(CallStartSchema, CallInfoSchema),
+  /** A simple-peer signal for the customer, relayed by main through the backend. */
+  'call.signal': method(CallSignalSchema, z.null()),
+  /** What the renderer saw on the media path (connected, reconnecting, …); a case event. */
+  'call.mediaEvent': method(CallMediaEventSchema, z.null()),
+  'call.end': method(z.object({ callId: CallIdSchema }).strict(), z.null()),
+  'call.current': method(NoParams, CallStateSchema.nullable()),
+  /** Refused with FORBIDDEN until the customer's recording consent is logged. */
+  'recording.start': method(RecordingStartSchema, RecordingStatusSchema),
+  'recording.chunk': method(RecordingChunkSchema, RecordingStatusSchema),
+  'recording.stop': method(RecordingStopSchema, RecordingStatusSchema),
 } as const;
 
 export const events = {
@@ -106,6 +132,12 @@ export const events = {
   'backend.status': BackendStatusSchema,
   'sync.status': SyncStatusSchema,
   'app.notice': NoticeSchema,
+  'call.state': CallStateSchema,
+  'call.signal': CallSignalSchema,
+  'call.customer': CallCustomerMessageSchema,
+  'recording.status': RecordingStatusSchema,
+  /** Per-frame results for call streams (the overlay); not sent for the agent's own camera. */
+  'engine.analysis': LiveAnalysisSchema,
 } as const;
 
 export type MethodName = keyof typeof methods;

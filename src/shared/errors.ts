@@ -21,6 +21,12 @@ export const ERROR_CODES = [
   'CORRUPT_INPUT',
   /** A required service (engine, backend) is not available right now. */
   'UNAVAILABLE',
+  /** The action is not allowed now (e.g. recording before the customer consented). */
+  'FORBIDDEN',
+  /** The disk is full: what was written stays valid, nothing more can be stored. */
+  'DISK_FULL',
+  /** The backend refused the request (its own code is in the message). */
+  'BACKEND_REFUSED',
   /** Unexpected failure inside main; details are in the log. */
   'INTERNAL',
 ] as const;
