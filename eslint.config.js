@@ -54,7 +54,22 @@ export default tseslint.config(
     ),
   },
   {
-    files: ['server/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'tests/**/*.ts'],
+    files: ['src/common/**/*.ts'],
+    rules: restrict([electron], [{ group: ['**/main/**', '**/renderer/**', '**/preload/**', '**/server/**'], message: 'src/common is shared by the workstation and the server: it imports only src/shared and Node.' }]),
+  },
+  {
+    // DESIGN.md §4: the server shares code with the workstation only through src/common and src/shared.
+    files: ['server/**/*.ts'],
+    rules: restrict(
+      [electron],
+      [
+        { group: ['**/renderer/**'], message: 'Only the renderer build uses renderer code.' },
+        { group: ['**/src/main/**'], message: 'server/ never imports src/main/: move shared code to src/common/.' },
+      ],
+    ),
+  },
+  {
+    files: ['scripts/**/*.ts', 'bench/**/*.ts', 'tests/**/*.ts'],
     rules: restrict([electron], [{ group: ['**/renderer/**'], message: 'Only the renderer build uses renderer code.' }]),
   },
 );

@@ -4,7 +4,7 @@ import { CaseIdSchema, REVIEW_OUTCOMES, VERDICTS } from '../../src/shared/cases'
 import { requireRole } from '../auth/tokens';
 import type { ServerDb } from '../db/database';
 import { ApiError } from '../errors';
-import { verifyRun } from '../../src/main/caselog/chain';
+import { verifyRun } from '../../src/common/chain';
 import { toReview } from '../sync/routes';
 
 /** Advisory lock key that serialises review inserts (see the insert below); exported for tests. */

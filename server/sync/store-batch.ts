@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { GENESIS_HASH, SYNC_LIMITS, type CaseEvent, type SyncBatch, type SyncBatchResult } from '../../src/shared/cases';
-import { canonicalJson } from '../../src/main/caselog/canonical';
-import { verifyRun } from '../../src/main/caselog/chain';
+import { canonicalJson } from '../../src/common/canonical';
+import { verifyRun } from '../../src/common/chain';
 import type { Queryable, ServerDb } from '../db/database';
 import { ApiError } from '../errors';
 

@@ -18,6 +18,8 @@ describe('process boundaries are enforced by the linter', () => {
     ['shared code importing Node', 'src/shared/x.ts', "import { createHash } from 'crypto';"],
     ['the preload importing Node', 'src/preload/x.ts', "import { readFileSync } from 'fs';"],
     ['the server importing electron', 'server/x.ts', "import { app } from 'electron';"],
+    ['the server importing workstation main code', 'server/sync/x.ts', "import { CaseStore } from '../../src/main/caselog/store';"],
+    ['common code importing main code', 'src/common/x.ts', "import { CaseStore } from '../main/caselog/store';"],
   ])('flags %s', async (_what, file, code) => {
     expect(await restrictedImports(file, `${code}\nexport {};\n`)).not.toEqual([]);
   });
@@ -27,6 +29,7 @@ describe('process boundaries are enforced by the linter', () => {
     ['the preload importing electron', 'src/preload/x.ts', "import { ipcRenderer } from 'electron';"],
     ['main importing Node', 'src/main/settings/x.ts', "import { readFile } from 'node:fs/promises';"],
     ['the renderer importing shared code', 'src/renderer/src/x.ts', "import { methods } from '../../shared/contract';"],
+    ['the server importing common code', 'server/sync/x.ts', "import { verifyRun } from '../../src/common/chain';"],
   ])('allows %s', async (_what, file, code) => {
     expect(await restrictedImports(file, `${code}\nexport {};\n`)).toEqual([]);
   });
