@@ -3,7 +3,10 @@ import type { Logger } from 'pino';
 import { SYNC_LIMITS } from '../src/shared/cases';
 import type { ServerDb } from './db/database';
 import { installErrorHandling } from './errors';
+import { registerJoinPage } from './join/routes';
 import { registerReviewRoutes } from './reviews/routes';
+import { registerSignaling } from './signaling/routes';
+import type { SignalingOptions } from './signaling/service';
 import { registerSyncRoutes } from './sync/routes';
 
 export interface ServerOptions {
@@ -13,6 +16,13 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Test-only fault injection (see sync/store-batch.ts). */
   faults?: { commitDelayMs?: number };
+  /** The built customer join page (out/join); served at /join/<roomId> when set (server/join/routes.ts). */
+  joinPageDir?: string;
+  /**
+   * Live-call signaling (server/signaling): `publicUrl` (base of join links), `ice` (STUN/TURN,
+   * server/turn/credentials.ts), and for tests `now`, `limits` and the job intervals.
+   */
+  signaling?: SignalingOptions;
 }
 
 /**
@@ -39,5 +49,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   registerSyncRoutes(app, options.db, { commitDelayMs: options.faults?.commitDelayMs });
   registerReviewRoutes(app, options.db);
+  if (options.joinPageDir) await app.register(registerJoinPage, { dir: options.joinPageDir });
+  await registerSignaling(app, options.db, options.logger, options.signaling);
   return app;
 }

@@ -7,14 +7,20 @@
  *   npm run server -- token list
  * Environment: PORT (8787), HOST (127.0.0.1), DATABASE_URL, VERIDESK_SERVER_DATA (./.data/server),
  * VERIDESK_LOG_LEVEL, VERIDESK_BODY_LIMIT (bytes).
+ * Live calls (docs/signaling.md): VERIDESK_PUBLIC_URL (base of customer join links; default
+ * http://HOST:PORT), VERIDESK_TURN_URLS (comma-separated turn:/turns: URLs), VERIDESK_TURN_SECRET
+ * (coturn static-auth-secret), VERIDESK_TURN_TTL_S (3600), VERIDESK_STUN_URLS (comma-separated),
+ * VERIDESK_ICE_TRANSPORT_POLICY (all | relay; default all), VERIDESK_JOIN_PAGE_DIR (out/join).
  */
 import { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createLogger } from '../src/main/log/logger';
+import { createLogger } from '../src/common/logger';
 import { buildServer } from './app';
 import { createToken, listTokens, revokeToken, type TokenRole } from './auth/tokens';
 import { openDatabase, type ServerDb } from './db/database';
 import { migrateServer } from './db/migrations';
+import { parseIceConfig } from './turn/credentials';
 
 async function openDb(): Promise<ServerDb> {
   const dataDir = resolve(process.env.VERIDESK_SERVER_DATA ?? '.data/server');
@@ -23,7 +29,24 @@ async function openDb(): Promise<ServerDb> {
   return db;
 }
 
-const program = new Command('veridesk-server').description('VeriDesk backend: sync API, team-lead review API');
+/** VERIDESK_PUBLIC_URL (an http(s) origin, optionally with a path), else the listen address. */
+function publicBaseUrl(configured: string | undefined, host: string, port: string): string {
+  if (!configured) return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+  const url = new URL(configured);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('VERIDESK_PUBLIC_URL must be an http(s) URL');
+  if (url.search || url.hash) throw new Error('VERIDESK_PUBLIC_URL must not have a query or fragment');
+  return url.toString().replace(/\/+$/, '');
+}
+
+/** The built customer join page (`npm run build` writes out/join); VERIDESK_JOIN_PAGE_DIR overrides. */
+function joinPageDir(logger: { warn: (o: object, m: string) => void }): string | undefined {
+  const dir = resolve(process.env.VERIDESK_JOIN_PAGE_DIR ?? 'out/join');
+  if (existsSync(join(dir, 'index.html'))) return dir;
+  logger.warn({ dir }, 'customer join page not built (run npm run build): join links will answer 404');
+  return undefined;
+}
+
+const program = new Command('veridesk-server').description('VeriDesk backend: sync API, team-lead review API, live-call signaling');
 
 program
   .command('serve', { isDefault: true })
@@ -32,11 +55,24 @@ program
   .option('--host <host>', 'listen address', process.env.HOST ?? '127.0.0.1')
   .action(async (opts: { port: string; host: string }) => {
     const logger = createLogger('veridesk-server');
+    // Checked before the database opens: a configuration that cannot connect calls stops here.
+    const ice = parseIceConfig(process.env);
+    const publicUrl = publicBaseUrl(process.env.VERIDESK_PUBLIC_URL, opts.host, opts.port);
+    if (/^(0\.0\.0\.0|::|\[::\])$/.test(opts.host) && !process.env.VERIDESK_PUBLIC_URL) {
+      logger.warn({ publicUrl }, 'listening on all interfaces without VERIDESK_PUBLIC_URL: customer join links will not be reachable');
+    }
     const db = await openDb();
     const commitDelayMs = Number(process.env.VERIDESK_FAULT_COMMIT_DELAY_MS ?? 0) || undefined;
-    const app = await buildServer({ db, logger, bodyLimit: Number(process.env.VERIDESK_BODY_LIMIT ?? 0) || undefined, faults: { commitDelayMs } });
+    const app = await buildServer({
+      db,
+      logger,
+      bodyLimit: Number(process.env.VERIDESK_BODY_LIMIT ?? 0) || undefined,
+      faults: { commitDelayMs },
+      signaling: { publicUrl, ice },
+      joinPageDir: joinPageDir(logger),
+    });
     const address = await app.listen({ port: Number(opts.port), host: opts.host });
-    logger.info({ address, database: db.kind }, 'server listening');
+    logger.info({ address, database: db.kind, publicUrl, turn: ice.turnUrls.length, stun: ice.stunUrls.length, iceTransportPolicy: ice.iceTransportPolicy }, 'server listening');
     const stop = async () => {
       await app.close();
       await db.close();

@@ -67,6 +67,51 @@ CREATE TABLE reviews (
 CREATE INDEX reviews_workstation ON reviews (workstation, review_id);
 `,
   },
+  {
+    // Signaling (server/signaling, docs/signaling.md). Room and token times are epoch ms from the
+    // server's clock (injectable in tests); seat heartbeats use the database clock so instances
+    // whose clocks drift still agree on which seats are stale.
+    version: 2,
+    sql: `
+CREATE TABLE signal_rooms (
+  room_id         TEXT PRIMARY KEY,
+  case_id         TEXT NOT NULL,
+  workstation     TEXT NOT NULL,
+  created_at      BIGINT NOT NULL,
+  expires_at      BIGINT NOT NULL,
+  join_hash       TEXT NOT NULL,
+  join_expires_at BIGINT NOT NULL,
+  join_used_at    BIGINT,
+  resume_hash     TEXT,
+  closed_at       BIGINT,
+  closed_reason   TEXT CHECK (closed_reason IN ('ended', 'expired'))
+);
+CREATE INDEX signal_rooms_open_expiry ON signal_rooms (expires_at) WHERE closed_at IS NULL;
+CREATE INDEX signal_rooms_expiry ON signal_rooms (expires_at);
+
+CREATE SEQUENCE signal_seat_epoch;
+
+CREATE TABLE signal_seats (
+  room_id      TEXT NOT NULL REFERENCES signal_rooms (room_id) ON DELETE CASCADE,
+  role         TEXT NOT NULL CHECK (role IN ('agent', 'customer')),
+  conn_id      TEXT NOT NULL,
+  instance_id  TEXT NOT NULL,
+  epoch        BIGINT NOT NULL,
+  connected_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  heartbeat_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (room_id, role)
+);
+CREATE INDEX signal_seats_instance ON signal_seats (instance_id);
+CREATE INDEX signal_seats_heartbeat ON signal_seats (heartbeat_at);
+
+CREATE TABLE signal_messages (
+  message_id BIGSERIAL PRIMARY KEY,
+  payload    TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX signal_messages_created ON signal_messages (created_at);
+`,
+  },
 ];
 
 export async function migrateServer(db: ServerDb): Promise<number> {
