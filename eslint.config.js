@@ -42,6 +42,20 @@ export default tseslint.config(
     },
   },
   {
+    // The customer join page: a browser page of its own (vite.join.config.ts) that shares only the wire schemas.
+    files: ['src/join/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: restrict(
+      [electron, ...nodeBuiltins.map((name) => ({ name, message: "The join page runs in the customer's browser: no Node built-ins." }))],
+      [
+        {
+          group: ['react', 'react-dom', '**/main/**', '**/renderer/**', '**/preload/**', '**/common/**', '**/server/**'],
+          message: 'The join page imports only src/shared (and simple-peer, zod).',
+        },
+      ],
+    ),
+  },
+  {
     files: ['src/main/**/*.ts'],
     ignores: ['src/main/app/**'],
     rules: restrict([electron], [{ group: ['**/renderer/**', '**/preload/**'], message: 'main does not import renderer or preload code.' }]),

@@ -108,9 +108,11 @@ export const SignalDataSchema = z.union([
         .strict(),
     })
     .strict(),
-  z.object({ renegotiate: z.literal(true) }).strict(),
+  // simple-peer also puts a `type` on these two; accepted (and ignored) so neither side must rewrite them
+  z.object({ type: z.literal('renegotiate').optional(), renegotiate: z.literal(true) }).strict(),
   z
     .object({
+      type: z.literal('transceiverRequest').optional(),
       transceiverRequest: z.object({ kind: z.enum(['audio', 'video']), init: z.record(z.string(), z.unknown()).optional() }).strict(),
     })
     .strict(),
