@@ -1,12 +1,17 @@
 import { join } from 'node:path';
 import type { AppInfo, EngineStatus } from '../shared/contract';
 import { BackendProbe } from './backend/backend-probe';
+import { CallService } from './call/call-service';
+import { forwardCallAnalysis } from './call/call-stream';
+import { RecordingGate } from './call/recording-gate';
+import type { SignalingTuning } from './call/signaling-client';
 import { CaseStore } from './caselog/store';
 import type { KeyProvider } from './caselog/key-provider';
 import { EngineService } from './engine/service';
 import { CaseSync } from './sync/case-sync';
 import { FrameDiagnostics } from './frames/frame-diagnostics';
 import type { Logger } from './log/logger';
+import { RecordingService } from './recording/recording-service';
 import { createDispatcher, type Dispatch, type Handlers } from './rpc/dispatcher';
 import { EventBus } from './rpc/event-bus';
 import { SettingsService } from './settings/settings-service';
@@ -21,8 +26,15 @@ export interface WorkstationOptions {
   modelsDir?: string | null;
   /** Protects the case log's data key (Electron: safeStorage; host: a 0600 key file). */
   keyProvider: KeyProvider;
-  /** Workstation API token for the backend; without one, sync is 'disabled'. */
+  /**
+   * The workstation's API token for the backend, used by sync and by calls (room creation, signaling).
+   * Main keeps it; the renderer never sees it. Without one, sync is 'disabled' and calls cannot start.
+   */
+  backendToken?: string;
+  /** @deprecated the old name of `backendToken` (still honoured). */
   syncToken?: string;
+  /** Tuning of a call's signaling connection (reconnect backoff, ping); tests shorten it. */
+  callSignaling?: SignalingTuning;
 }
 
 export interface Workstation {
@@ -34,6 +46,11 @@ export interface Workstation {
 }
 
 const STATS_INTERVAL_MS = 1000;
+
+/** The backend token from the environment: VERIDESK_BACKEND_TOKEN, or the older VERIDESK_SYNC_TOKEN. */
+export function backendTokenFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.VERIDESK_BACKEND_TOKEN || env.VERIDESK_SYNC_TOKEN || undefined;
+}
 
 /** Builds every main-side service and the contract's handlers; shared by the Electron app and the headless host. */
 export async function createWorkstation(options: WorkstationOptions): Promise<Workstation> {
@@ -50,13 +67,47 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
   });
   await settings.load();
   const cases = CaseStore.open({ path: join(options.dataDir, 'cases.db'), keyProvider: options.keyProvider });
-  const sync = new CaseSync({ store: cases, token: options.syncToken, log, onStatus: (status) => bus.emit('sync.status', status) });
+  const backendToken = options.backendToken ?? options.syncToken;
+  const sync = new CaseSync({ store: cases, token: backendToken, log, onStatus: (status) => bus.emit('sync.status', status) });
   sync.connect(settings.get().backendUrl);
   const backend = new BackendProbe({ url: () => settings.get().backendUrl, onChange: (status) => bus.emit('backend.status', status) });
   backend.start();
   const frames = new FrameDiagnostics(log);
   const engine = options.modelsDir === null ? null : startEngine(options, bus, frames);
   const startedAt = Date.now();
+
+  const recordings = new RecordingService({ store: cases, log, onStatus: (status) => bus.emit('recording.status', status) });
+  // a crash or kill during a call left recordings open: seal what reached the disk before anything new starts
+  try {
+    const recovered = recordings.recoverUnfinished();
+    if (recovered.length > 0) log.info({ count: recovered.length }, 'unfinished recordings recovered');
+  } catch (error) {
+    log.error({ err: error instanceof Error ? error.message : String(error) }, 'recovering unfinished recordings failed');
+  }
+  const calls = new CallService({
+    store: cases,
+    settings: () => settings.get(),
+    token: backendToken,
+    log,
+    emit: (event, payload) => bus.emit(event, payload),
+    stopRecordings: (callId) => recordings.stopAllForCall(callId),
+    // frames.release also clears the engine's state for the stream (onRelease below)
+    releaseStream: (streamId) => frames.release(streamId),
+    signaling: options.callSignaling,
+  });
+  const recordingGate = new RecordingGate({ recordings, activeCall: () => calls.active(), agentId: () => settings.get().agentId, log });
+  if (engine) {
+    frames.onRelease((streamId) => engine.releaseStream(streamId));
+    // the overlay of the active call's customer video; never the agent's own camera, never an embedding
+    forwardCallAnalysis({
+      onAnalysis: (listener) => engine.onAnalysis(listener),
+      activeStreamId: () => {
+        const call = calls.active();
+        return call && !call.closed ? call.streamId : null;
+      },
+      emit: (analysis) => bus.emit('engine.analysis', analysis),
+    });
+  }
 
   const statsTimer = setInterval(() => {
     const streams = frames.snapshot();
@@ -79,6 +130,14 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     'backend.status': () => backend.current(),
     'cases.list': (filter) => cases.listCases(filter),
     'sync.status': () => sync.status(),
+    'call.start': (params) => calls.start(params),
+    'call.signal': (params) => calls.signal(params),
+    'call.mediaEvent': (params) => calls.mediaEvent(params),
+    'call.end': ({ callId }) => calls.end(callId),
+    'call.current': () => calls.current(),
+    'recording.start': (params) => recordingGate.start(params),
+    'recording.chunk': (params) => recordingGate.chunk(params),
+    'recording.stop': (params) => recordingGate.stop(params),
   };
 
   return {
@@ -87,6 +146,9 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     acceptFrame: (message) => frames.accept(message),
     close: async () => {
       clearInterval(statsTimer);
+      // the call first: bye to the room, its recordings sealed, 'call.ended' written while the store is open
+      await calls.close();
+      await recordings.stopAll().catch((error: unknown) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'sealing recordings on close failed'));
       backend.stop();
       await engine?.stop();
       await sync.stop();

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, session } from 'electron';
 import { createLogger } from '../log/logger';
-import { createWorkstation } from '../workstation';
+import { backendTokenFromEnv, createWorkstation } from '../workstation';
 import { registerIpc } from './ipc';
 import { SafeStorageKeyProvider } from './safe-storage-key-provider';
 import { restrictPermissions } from './permissions';
@@ -28,7 +28,8 @@ void app.whenReady().then(async () => {
     // packaged: models ship beside the asar (electron-builder.yml extraResources)
     modelsDir: app.isPackaged ? join(process.resourcesPath, 'models') : undefined,
     keyProvider: new SafeStorageKeyProvider(join(app.getPath('userData'), 'case-log.key.enc')),
-    syncToken: process.env.VERIDESK_SYNC_TOKEN,
+    // one token for sync and calls; main keeps it, the renderer never sees it
+    backendToken: backendTokenFromEnv(),
   });
   restrictPermissions(session.defaultSession, appUrl);
   registerIpc(workstation, appUrl, log);

@@ -76,6 +76,9 @@ export class EngineService {
   private readonly mailbox = new LatestFrameMailbox<{ frame: Frame; pixels: ArrayBuffer; dropped: number }>();
   private readonly lastEmbeddingAt = new Map<string, number>();
   private frameInFlight = false;
+  /** The stream of the frame in the worker right now, and whether it was released meanwhile. */
+  private inFlightStream: string | null = null;
+  private inFlightReleased = false;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private consecutiveFailures = 0;
@@ -143,6 +146,22 @@ export class EngineService {
     const previous = this.mailbox.put(frame.streamId, entry);
     if (previous) entry.dropped = previous.dropped + 1;
     this.pump();
+  }
+
+  /**
+   * Forgets a stream (its call ended): its waiting frame and its embedding pacing. The worker keeps
+   * no per-stream state (every frame is analysed on its own), so nothing needs to cross to it; a
+   * result still in flight for the stream is delivered but leaves no state behind.
+   */
+  releaseStream(streamId: string): void {
+    this.mailbox.take(streamId);
+    this.lastEmbeddingAt.delete(streamId);
+    if (this.inFlightStream === streamId) this.inFlightReleased = true;
+  }
+
+  /** Streams with per-stream state (waiting frame or embedding pacing); for tests and diagnostics. */
+  trackedStreams(): string[] {
+    return [...new Set([...this.mailbox.pendingStreams(), ...this.lastEmbeddingAt.keys()])];
   }
 
   /** Frames waiting (at most one per stream). */
@@ -281,7 +300,9 @@ export class EngineService {
       case 'frameResult': {
         this.frameInFlight = false;
         const r = message.result;
-        if (r.embedding) this.lastEmbeddingAt.set(r.streamId, r.capturedAt);
+        if (r.embedding && !(this.inFlightReleased && this.inFlightStream === r.streamId)) this.lastEmbeddingAt.set(r.streamId, r.capturedAt);
+        this.inFlightStream = null;
+        this.inFlightReleased = false;
         for (const l of this.analysisListeners) {
           try {
             l(r);
@@ -319,6 +340,8 @@ export class EngineService {
     const last = this.lastEmbeddingAt.get(streamId);
     const embeddingAllowed = last === undefined || frame.capturedAt - last >= 1000 / this.config.maxEmbeddingsPerSecond || frame.capturedAt < last;
     this.frameInFlight = true;
+    this.inFlightStream = streamId;
+    this.inFlightReleased = false;
     const request: WorkerRequest = {
       type: 'frame',
       streamId,

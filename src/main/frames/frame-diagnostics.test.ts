@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../shared/frame';
 import { silentLogger } from '../log/logger';
-import { FrameDiagnostics, meanRgb } from './frame-diagnostics';
+import { FrameDiagnostics, MAX_STREAMS, STREAM_IDLE_MS, meanRgb } from './frame-diagnostics';
 
 const solid = (w: number, h: number, [r, g, b]: [number, number, number]) => {
   const rgba = new Uint8Array(w * h * 4);
@@ -49,6 +49,50 @@ describe('FrameDiagnostics', () => {
     expect(diagnostics.accept(new Uint8Array(100))).toBe(false);
     expect(diagnostics.rejected).toBe(1);
     expect(diagnostics.snapshot()).toEqual([]);
+  });
+
+  it('accepts 50 sequential calls\' stream ids when each call releases its stream (at most 8 at once, not 8 per app lifetime)', async () => {
+    const diagnostics = new FrameDiagnostics(silentLogger);
+    const released: string[] = [];
+    diagnostics.onRelease((id) => released.push(id));
+    expect(diagnostics.accept(frame('agent', [1, 2, 3]))).toBe(true);
+    for (let call = 0; call < 50; call++) {
+      const streamId = `call-${call.toString(16).padStart(16, '0')}`;
+      expect(diagnostics.accept(frame(streamId, [call, 0, 0])), streamId).toBe(true);
+      await tick();
+      expect(diagnostics.snapshot().map((s) => s.streamId)).toEqual(['agent', streamId]);
+      diagnostics.release(streamId);
+    }
+    expect(released).toHaveLength(50);
+    expect(diagnostics.streamCount).toBe(1);
+    expect(diagnostics.rejected).toBe(0);
+  });
+
+  it('refuses a ninth live stream, and frees the slots of streams idle for more than 10 s', () => {
+    let now = 0;
+    const diagnostics = new FrameDiagnostics(silentLogger, () => now);
+    const released: string[] = [];
+    diagnostics.onRelease((id) => released.push(id));
+    for (let i = 0; i < MAX_STREAMS; i++) expect(diagnostics.accept(frame(`s${i}`, [0, 0, 0]))).toBe(true);
+    expect(diagnostics.accept(frame('one-too-many', [0, 0, 0]))).toBe(false);
+    now += STREAM_IDLE_MS - 1;
+    diagnostics.accept(frame('s0', [0, 0, 0])); // s0 stays live
+    expect(diagnostics.accept(frame('one-too-many', [0, 0, 0]))).toBe(false);
+    now += 2;
+    expect(diagnostics.accept(frame('one-too-many', [0, 0, 0]))).toBe(true);
+    expect(released.sort()).toEqual(['s1', 's2', 's3', 's4', 's5', 's6', 's7']);
+    expect(diagnostics.snapshot().map((s) => s.streamId).sort()).toEqual(['one-too-many', 's0']);
+  });
+
+  it('drops a released stream\'s waiting frame so no consumer sees it after the call ended', async () => {
+    const diagnostics = new FrameDiagnostics(silentLogger);
+    const seen: string[] = [];
+    diagnostics.onFrame((f) => seen.push(f.streamId));
+    diagnostics.accept(frame('call-aaaa', [1, 1, 1]));
+    diagnostics.accept(frame('agent', [1, 1, 1]));
+    diagnostics.release('call-aaaa');
+    await tick();
+    expect(seen).toEqual(['agent']);
   });
 
   it('computes the mean colour', () => {

@@ -4,14 +4,20 @@ import type { Logger } from '../log/logger';
 import { LatestFrameMailbox } from './latest-frame-mailbox';
 
 const WINDOW_MS = 1000;
-const MAX_STREAMS = 8;
+/** Streams tracked at once (an agent camera, a call's customer video, a few test sources). */
+export const MAX_STREAMS = 8;
+/** A stream with no frame for this long is forgotten, so its slot serves the next call. */
+export const STREAM_IDLE_MS = 10_000;
 
 interface StreamCounters {
   stats: StreamStats;
   arrivals: Array<{ at: number; bytes: number }>;
+  /** Arrival time (our clock) of the latest frame; capture times come from the renderer's clock. */
+  lastArrivalAt: number;
 }
 
 export type FrameListener = (frame: Frame) => void;
+export type ReleaseListener = (streamId: string) => void;
 
 /**
  * The frame sink in main: decodes and validates every frame message, keeps only the latest frame
@@ -22,6 +28,7 @@ export class FrameDiagnostics {
   private readonly mailbox = new LatestFrameMailbox<Frame>();
   private readonly streams = new Map<string, StreamCounters>();
   private readonly listeners = new Set<FrameListener>();
+  private readonly releaseListeners = new Set<ReleaseListener>();
   private drainScheduled = false;
   rejected = 0;
 
@@ -48,6 +55,7 @@ export class FrameDiagnostics {
     }
     const at = this.now();
     counters.stats.framesReceived += 1;
+    counters.lastArrivalAt = at;
     counters.arrivals.push({ at, bytes: message.byteLength });
     if (this.mailbox.put(frame.streamId, frame) !== undefined) counters.stats.framesDropped += 1;
     this.scheduleDrain();
@@ -60,7 +68,40 @@ export class FrameDiagnostics {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Subscribes to stream releases (explicit or idle), so consumers (the engine) drop their
+   * per-stream state too.
+   */
+  onRelease(listener: ReleaseListener): () => void {
+    this.releaseListeners.add(listener);
+    return () => this.releaseListeners.delete(listener);
+  }
+
+  /**
+   * Forgets a stream (a call ended): its counters, its waiting frame, its slot. A frame that arrives
+   * for it later starts it afresh.
+   */
+  release(streamId: string): void {
+    const known = this.streams.delete(streamId);
+    const pending = this.mailbox.take(streamId) !== undefined;
+    if (!known && !pending) return;
+    this.log.debug({ streamId }, 'frame stream released');
+    for (const listener of this.releaseListeners) {
+      try {
+        listener(streamId);
+      } catch (error) {
+        this.log.warn({ err: error, streamId }, 'stream release listener failed');
+      }
+    }
+  }
+
+  /** Streams tracked right now. */
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
   snapshot(): StreamStats[] {
+    this.releaseIdle();
     const cutoff = this.now() - WINDOW_MS;
     return [...this.streams.values()].map(({ stats, arrivals }) => {
       while (arrivals.length && arrivals[0]!.at < cutoff) arrivals.shift();
@@ -72,14 +113,22 @@ export class FrameDiagnostics {
   private countersFor(streamId: string): StreamCounters | undefined {
     let counters = this.streams.get(streamId);
     if (!counters) {
+      if (this.streams.size >= MAX_STREAMS) this.releaseIdle();
       if (this.streams.size >= MAX_STREAMS) return undefined;
       counters = {
         arrivals: [],
+        lastArrivalAt: this.now(),
         stats: { streamId, framesReceived: 0, framesDropped: 0, fps: 0, bytesPerSecond: 0, width: 0, height: 0, meanRgb: [0, 0, 0], lastFrameAt: 0 },
       };
       this.streams.set(streamId, counters);
     }
     return counters;
+  }
+
+  /** Drops streams that sent nothing for STREAM_IDLE_MS (a call that ended without release, a closed tab). */
+  private releaseIdle(): void {
+    const cutoff = this.now() - STREAM_IDLE_MS;
+    for (const [streamId, counters] of this.streams) if (counters.lastArrivalAt < cutoff) this.release(streamId);
   }
 
   private scheduleDrain(): void {

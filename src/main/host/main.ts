@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../log/logger';
 import { FileKeyProvider } from '../caselog/key-provider';
-import { createWorkstation } from '../workstation';
+import { backendTokenFromEnv, createWorkstation } from '../workstation';
 import { buildHost } from './host-server';
 import packageJson from '../../../package.json';
 
@@ -27,7 +27,8 @@ const workstation = await createWorkstation({
   modelsDir: values['no-engine'] ? null : values.models && resolve(values.models),
   // the same key file the CLI uses for <db>.key, so `veridesk cases … --db <data-dir>/cases.db` reads this log
   keyProvider: new FileKeyProvider(resolve(dataDir, 'cases.db.key')),
-  syncToken: process.env.VERIDESK_SYNC_TOKEN,
+  // one token for sync and calls; main keeps it, the renderer never sees it
+  backendToken: backendTokenFromEnv(),
 });
 const app = await buildHost({ workstation, rendererDir: resolve(values.renderer), log });
 const address = await app.listen({ port: Number(values.port), host: values.host });

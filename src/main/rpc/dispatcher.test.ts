@@ -14,6 +14,22 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
     'backend.status': () => ({ state: 'unknown', url: DEFAULT_SETTINGS.backendUrl, checkedAt: 0 }),
     'cases.list': () => [],
     'sync.status': () => ({ state: 'disabled', pending: 0, lastSuccessAt: null, lastError: null, nextAttemptAt: null }),
+    'call.start': () => {
+      throw new AppFailure('UNAVAILABLE', 'no backend');
+    },
+    'call.signal': () => null,
+    'call.mediaEvent': () => null,
+    'call.end': () => null,
+    'call.current': () => null,
+    'recording.start': () => {
+      throw new AppFailure('FORBIDDEN', 'no consent');
+    },
+    'recording.chunk': () => {
+      throw new AppFailure('NOT_FOUND', 'no recording');
+    },
+    'recording.stop': () => {
+      throw new AppFailure('NOT_FOUND', 'no recording');
+    },
     ...overrides,
   };
 }

@@ -1,0 +1,316 @@
+/**
+ * The live call as main runs it (DESIGN.md §2, §8): one call at a time. Main opens the case, creates
+ * the signaling room with the workstation's backend token, sits in the room as the agent, relays
+ * simple-peer signals between the renderer and the customer, and writes what happens (consent,
+ * device report, media events, start and end) to the case log. The renderer holds the peer
+ * connection and never sees a backend credential; it only gets the customer's join URL.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CallInfo, CallMediaEvent, CallSignal, CallState, SignalingState } from '../../shared/call';
+import type { EventName, EventPayload } from '../../shared/contract';
+import type { EventType, ServiceType } from '../../shared/cases';
+import { AppFailure } from '../../shared/errors';
+import { SIGNAL_PATH, virtualCameraMarker, type CustomerAppMessage, type CreateRoomResponse } from '../../shared/signaling';
+import type { CaseStore } from '../caselog/store';
+import type { Logger } from '../log/logger';
+import { signalingUrl } from './backend-urls';
+import { callStreamId, newCallId } from './call-stream';
+import { createRoom } from './room-client';
+import { SignalingClient, type RelayedServerMessage, type SignalingTuning } from './signaling-client';
+
+export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+
+export interface CallServiceOptions {
+  store: Pick<CaseStore, 'openCase' | 'append'>;
+  /** Read at each call start: the agent id and the backend URL from settings. */
+  settings: () => { agentId: string; backendUrl: string };
+  /** The workstation's backend token (the same one sync uses); without one no call can start. */
+  token: string | undefined;
+  log: Logger;
+  emit: Emit;
+  /** Stops a call's recordings (on end, on a backend close, on withdrawn recording consent). */
+  stopRecordings?: (callId: string) => Promise<unknown> | unknown;
+  /** Frees the call's frame stream (diagnostics slot and engine state). */
+  releaseStream?: (streamId: string) => void;
+  createRoom?: typeof createRoom;
+  signaling?: SignalingTuning;
+  /** How long `end` waits for a connection to deliver the bye when signaling is down (default 2 s). */
+  byeTimeoutMs?: number;
+  now?: () => number;
+}
+
+/** What the recording gate and the analysis forwarder need to know about the active call. */
+export interface ActiveCallView {
+  callId: string;
+  caseId: string;
+  streamId: string;
+  closed: boolean;
+  /** True only once the customer's recording consent is written to the case log. */
+  recordingConsent: boolean;
+}
+
+interface Call {
+  info: CallInfo;
+  state: CallState;
+  signaling: SignalingClient;
+  agentId: string;
+  startedAt: number;
+  /** 'call.ended' written and resources released. */
+  finished: boolean;
+  lastDevice: string | null;
+  lastCustomerMedia: string | null;
+}
+
+const CUSTOMER = 'customer';
+const SYSTEM = 'system';
+
+export class CallService {
+  private call: Call | null = null;
+  private starting = false;
+  private readonly log: Logger;
+  private readonly now: () => number;
+
+  constructor(private readonly options: CallServiceOptions) {
+    this.log = options.log.child({ component: 'call' });
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The active call, or the last one while the backend closed it and the agent has not dismissed it. */
+  current(): CallState | null {
+    return this.call ? snapshot(this.call.state) : null;
+  }
+
+  active(): ActiveCallView | null {
+    const call = this.call;
+    if (!call) return null;
+    return {
+      callId: call.info.callId,
+      caseId: call.info.caseId,
+      streamId: call.info.streamId,
+      closed: call.state.signaling === 'closed',
+      recordingConsent: call.state.consent.recording === true,
+    };
+  }
+
+  async start(params: { serviceType?: ServiceType; customerRef?: string }): Promise<CallInfo> {
+    if (this.starting || (this.call && this.call.state.signaling !== 'closed')) throw new AppFailure('FORBIDDEN', 'a call is already active: end it first');
+    const token = this.options.token;
+    if (!token) throw new AppFailure('UNAVAILABLE', 'no backend token configured (VERIDESK_BACKEND_TOKEN or VERIDESK_SYNC_TOKEN): calls need the backend');
+    this.starting = true;
+    try {
+      const { agentId, backendUrl } = this.options.settings();
+      const caseId = randomUUID();
+      // The room first: when the backend is down no empty case is left behind in the log.
+      const room: CreateRoomResponse = await (this.options.createRoom ?? createRoom)({ backendUrl, token, caseId });
+      this.options.store.openCase({ caseId, agentId, serviceType: params.serviceType ?? 'transact', customerRef: params.customerRef ?? null, context: { channel: 'video_call' } });
+      const callId = newCallId();
+      const info: CallInfo = { callId, caseId, roomId: room.roomId, joinUrl: room.joinUrl, joinExpiresAt: room.joinExpiresAt, streamId: callStreamId(callId) };
+      // never the join URL: its fragment is the customer's token
+      this.options.store.append({ caseId, type: 'call.started', actor: agentId, payload: { callId, roomId: room.roomId, joinExpiresAt: room.joinExpiresAt, roomExpiresAt: room.expiresAt } });
+      const state: CallState = {
+        callId,
+        caseId,
+        roomId: room.roomId,
+        signaling: 'connecting',
+        customerPresent: false,
+        iceServers: [],
+        iceTransportPolicy: 'all',
+        consent: { camera: null, recording: null },
+      };
+      const call: Call = { info, state, agentId, startedAt: this.now(), finished: false, lastDevice: null, lastCustomerMedia: null, signaling: null as unknown as SignalingClient };
+      call.signaling = new SignalingClient({
+        ...this.options.signaling,
+        url: signalingUrl(backendUrl, SIGNAL_PATH),
+        token,
+        roomId: room.roomId,
+        log: this.log,
+        onMessage: (message) => this.onServerMessage(call, message),
+        onState: (next, reason) => this.onSignalingState(call, next, reason),
+      });
+      this.call = call;
+      this.log.info({ callId, caseId, roomId: room.roomId }, 'call started');
+      this.emitState(call);
+      call.signaling.start();
+      return { ...info };
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  /** Renderer → customer: a simple-peer signal, relayed through the backend. */
+  signal(params: CallSignal): null {
+    const call = this.require(params.callId);
+    call.signaling.send({ t: 'signal', gen: params.gen, data: params.data });
+    return null;
+  }
+
+  /** The renderer's view of the media path, for the audit trail. */
+  mediaEvent(params: CallMediaEvent): null {
+    const call = this.require(params.callId);
+    const { callId: _callId, ...rest } = params;
+    this.append(call, 'media.event', call.agentId, { source: 'agent', ...rest });
+    return null;
+  }
+
+  /** The agent ends the call: bye to the room (it closes for the customer too), recordings stopped, the case told. */
+  async end(callId: string, reason: 'completed' | 'app_closed' = 'completed'): Promise<null> {
+    const call = this.call;
+    if (!call || call.info.callId !== callId) throw new AppFailure('NOT_FOUND', `no call ${callId}`);
+    if (!call.finished) {
+      call.finished = true;
+      // tells the join page why (it shows "completed" or "the agent left"); queued and flushed first if reconnecting
+      call.signaling.send({ t: 'app', data: { kind: 'end', reason: reason === 'completed' ? 'completed' : 'agent_left' } });
+      await call.signaling.bye(this.options.byeTimeoutMs ?? 2_000);
+      await this.wrapUp(call, reason);
+      call.state.closedReason = 'ended';
+      call.state.signaling = 'closed';
+      this.emitState(call);
+    }
+    // dismissed: call.current is null from now on
+    if (this.call === call) this.call = null;
+    return null;
+  }
+
+  /** Workstation shutdown: ends an active call the way the agent would. */
+  async close(): Promise<void> {
+    const call = this.call;
+    if (call) await this.end(call.info.callId, 'app_closed').catch((error: unknown) => this.log.warn({ err: error }, 'ending the call on close failed'));
+  }
+
+  // ---------------------------------------------------------------- from the backend
+
+  private onServerMessage(call: Call, message: RelayedServerMessage): void {
+    if (this.call !== call || call.finished) return;
+    switch (message.t) {
+      case 'welcome': {
+        call.state.iceServers = message.iceServers;
+        call.state.iceTransportPolicy = message.iceTransportPolicy;
+        this.setCustomerPresent(call, message.peerPresent);
+        // the 'connected' state change that follows emits it; a repeated welcome emits here
+        if (call.state.signaling === 'connected') this.emitState(call);
+        return;
+      }
+      case 'peer':
+        this.setCustomerPresent(call, message.state === 'joined');
+        this.emitState(call);
+        return;
+      case 'signal':
+        this.options.emit('call.signal', { callId: call.info.callId, gen: message.gen, data: message.data });
+        return;
+      case 'app':
+        if (message.data.kind === 'end') return this.log.warn('agent-only app message from the room dropped');
+        return this.onCustomerMessage(call, message.data);
+    }
+  }
+
+  private onCustomerMessage(call: Call, message: CustomerAppMessage): void {
+    const at = this.now();
+    switch (message.kind) {
+      case 'consent': {
+        const { subject, granted, language } = message;
+        // the join page may resend its answers after a reconnect: one case event per answer given
+        if (call.state.consent[subject] === granted) return;
+        if (!this.append(call, 'consent.recorded', CUSTOMER, { subject, granted, language })) return;
+        const withdrawn = subject === 'recording' && call.state.consent.recording === true && !granted;
+        call.state.consent = { ...call.state.consent, [subject]: granted };
+        this.log.info({ callId: call.info.callId, subject, granted }, 'customer consent');
+        this.options.emit('call.customer', { callId: call.info.callId, message, virtualCamera: null, at });
+        this.emitState(call);
+        if (withdrawn) void this.stopRecordings(call);
+        return;
+      }
+      case 'device': {
+        const key = JSON.stringify(message);
+        if (key === call.lastDevice) return;
+        call.lastDevice = key;
+        const virtualCamera = virtualCameraMarker(message.videoLabel);
+        this.append(call, 'device.reported', CUSTOMER, { videoLabel: message.videoLabel, audioLabel: message.audioLabel, settings: message.settings, virtualCamera });
+        if (virtualCamera) this.log.warn({ callId: call.info.callId, marker: virtualCamera }, 'customer camera looks virtual');
+        this.options.emit('call.customer', { callId: call.info.callId, message, virtualCamera, at });
+        return;
+      }
+      case 'media': {
+        if (message.state === call.lastCustomerMedia) return;
+        call.lastCustomerMedia = message.state;
+        this.append(call, 'media.event', CUSTOMER, { source: 'customer', state: message.state });
+        this.options.emit('call.customer', { callId: call.info.callId, message, virtualCamera: null, at });
+        return;
+      }
+    }
+  }
+
+  private onSignalingState(call: Call, next: SignalingState, reason?: string): void {
+    if (this.call !== call) return;
+    const previous = call.state.signaling;
+    if (call.finished) return; // end() reports 'closed' itself, after wrapping up
+    if (next === 'reconnecting' && previous === 'connected') {
+      this.append(call, 'media.event', SYSTEM, { source: 'signaling', state: 'reconnecting' });
+      // nobody can tell whether the customer is there until the next welcome
+    }
+    if (next === 'connected' && previous === 'reconnecting') this.append(call, 'media.event', SYSTEM, { source: 'signaling', state: 'recovered' });
+    call.state.signaling = next;
+    if (next === 'closed') {
+      // the backend ended it (room closed or expired) or refused us for good
+      call.finished = true;
+      call.state.closedReason = reason ?? 'closed';
+      call.state.customerPresent = false;
+      this.log.warn({ callId: call.info.callId, reason }, 'call closed by the backend');
+      void this.wrapUp(call, reason ?? 'closed').finally(() => this.emitState(call));
+      return;
+    }
+    this.emitState(call);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private setCustomerPresent(call: Call, present: boolean): void {
+    if (call.state.customerPresent === present) return;
+    call.state.customerPresent = present;
+    this.append(call, 'media.event', SYSTEM, { source: 'signaling', state: present ? 'customer_joined' : 'customer_left' });
+  }
+
+  /** Stops recordings, writes 'call.ended', frees the frame stream. Never throws: the call ends regardless. */
+  private async wrapUp(call: Call, reason: string): Promise<void> {
+    await this.stopRecordings(call);
+    this.append(call, 'call.ended', call.agentId, { callId: call.info.callId, reason, durationMs: this.now() - call.startedAt });
+    try {
+      this.options.releaseStream?.(call.info.streamId);
+    } catch (error) {
+      this.log.warn({ err: error }, 'releasing the call stream failed');
+    }
+    this.log.info({ callId: call.info.callId, reason }, 'call ended');
+  }
+
+  private async stopRecordings(call: Call): Promise<void> {
+    try {
+      await this.options.stopRecordings?.(call.info.callId);
+    } catch (error) {
+      this.log.error({ err: error, callId: call.info.callId }, 'stopping the call recordings failed');
+    }
+  }
+
+  /** Appends a case event; a failure (disk full, case already closed) is logged, never thrown into signaling. */
+  private append(call: Call, type: EventType, actor: string, payload: Record<string, unknown>): boolean {
+    try {
+      this.options.store.append({ caseId: call.info.caseId, type, actor, payload });
+      return true;
+    } catch (error) {
+      this.log.error({ err: error instanceof Error ? error.message : String(error), caseId: call.info.caseId, type }, 'case event not written');
+      return false;
+    }
+  }
+
+  private require(callId: string): Call {
+    const call = this.call;
+    if (!call || call.info.callId !== callId || call.finished) throw new AppFailure('NOT_FOUND', `no active call ${callId}`);
+    return call;
+  }
+
+  private emitState(call: Call): void {
+    this.options.emit('call.state', snapshot(call.state));
+  }
+}
+
+function snapshot(state: CallState): CallState {
+  return { ...state, iceServers: state.iceServers.map((s) => ({ ...s })), consent: { ...state.consent } };
+}
