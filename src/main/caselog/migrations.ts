@@ -95,6 +95,64 @@ CREATE TABLE reviews (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'streamed dual-track recordings',
+    // SQLite cannot drop NOT NULL from sha256 (unknown until a streamed recording is sealed), so the
+    // table is rebuilt. Legacy whole-file rows (format 'vdr1') keep working: their file name becomes
+    // relative to the database's directory like the new ones. Nothing references recordings yet.
+    sql: `
+CREATE TABLE recordings_v2 (
+  recording_id      TEXT PRIMARY KEY,
+  case_id           TEXT NOT NULL REFERENCES cases (case_id),
+  call_id           TEXT,
+  track             TEXT,
+  mime_type         TEXT,
+  -- 'vdrs1': chunked, per-record AES-256-GCM (src/main/recording/file-format.ts); 'vdr1': legacy whole file
+  format            TEXT NOT NULL,
+  -- relative to the database's directory (absolute when elsewhere)
+  file              TEXT NOT NULL,
+  state             TEXT NOT NULL,
+  error_code        TEXT,
+  -- the recording's own AES key wrapped by the data key; NULL once retention shreds it
+  wrapped_key       BLOB,
+  started_at        INTEGER,
+  stopped_at        INTEGER,
+  chunks            INTEGER NOT NULL DEFAULT 0,
+  bytes             INTEGER NOT NULL DEFAULT 0,
+  -- end of the last committed record: anything after it is an uncommitted or torn tail
+  file_bytes        INTEGER NOT NULL DEFAULT 0,
+  -- sha256 of the whole plaintext and over the list of chunk digests; set when sealed
+  sha256            TEXT,
+  chunk_list_sha256 TEXT,
+  duration_ms       INTEGER,
+  -- the record holding seekable WebM metadata that replaces the original header on read
+  seek_offset       INTEGER,
+  seek_length       INTEGER,
+  created_at        INTEGER NOT NULL,
+  purged_at         INTEGER
+);
+INSERT INTO recordings_v2 (recording_id, case_id, format, file, state, chunks, bytes, sha256, created_at, purged_at)
+  SELECT recording_id, case_id, 'vdr1', 'recordings/' || file, 'stopped', 1, bytes, sha256, created_at, purged_at FROM recordings;
+DROP TABLE recordings;
+ALTER TABLE recordings_v2 RENAME TO recordings;
+CREATE INDEX recordings_live ON recordings (created_at) WHERE purged_at IS NULL;
+CREATE INDEX recordings_case ON recordings (case_id, created_at);
+CREATE INDEX recordings_unfinished ON recordings (state) WHERE state = 'recording';
+
+-- One row per committed chunk: where its record lies in the file and the digest of its plaintext.
+-- Written after the record is fsynced, so every row points at durable bytes.
+CREATE TABLE recording_chunks (
+  recording_id  TEXT NOT NULL REFERENCES recordings (recording_id),
+  seq           INTEGER NOT NULL,
+  file_offset   INTEGER NOT NULL,
+  record_length INTEGER NOT NULL,
+  bytes         INTEGER NOT NULL,
+  sha256        TEXT NOT NULL,
+  PRIMARY KEY (recording_id, seq)
+) WITHOUT ROWID;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { createHash, randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import {
   CASE_STATUSES,
   GENESIS_HASH,
@@ -115,13 +115,17 @@ export class CaseStore {
   readonly workstationId: string;
   private readonly keys: DerivedKeys;
   private readonly now: () => number;
-  private readonly recordingsDir: string;
+  /** The database's directory: recording file names in the recordings table are relative to it. */
+  readonly dataDir: string;
+  /** Where recording files live by default (src/main/recording/). */
+  readonly recordingsDir: string;
   private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(options: CaseStoreOptions) {
     this.now = options.now ?? Date.now;
     mkdirSync(dirname(options.path), { recursive: true });
-    this.recordingsDir = join(dirname(options.path), 'recordings');
+    this.dataDir = resolve(dirname(options.path));
+    this.recordingsDir = join(this.dataDir, 'recordings');
     this.keys = deriveKeys(options.keyProvider);
     this.db = new Database(options.path);
     if (process.platform !== 'win32') chmodSync(options.path, 0o600);
@@ -256,7 +260,8 @@ export class CaseStore {
       | { last_seq: number; last_hash: string; status: string }
       | undefined;
     if (!head) throw new AppFailure('NOT_FOUND', `case ${input.caseId} does not exist`);
-    const allowedAfterClose: EventType[] = ['biometric.purged', 'review.received', 'note.added', 'case.escalated'];
+    // A recording can end (stop, fail, crash recovery) after the agent closed the case: those are facts too.
+    const allowedAfterClose: EventType[] = ['biometric.purged', 'review.received', 'note.added', 'case.escalated', 'recording.stopped', 'recording.failed', 'recording.recovered'];
     if (head.status === 'closed' && !allowedAfterClose.includes(input.type)) {
       throw new AppFailure('INVALID_PAYLOAD', `case ${input.caseId} is closed`);
     }
@@ -306,32 +311,27 @@ export class CaseStore {
     return plain;
   }
 
-  /** Stores a recording as an encrypted file next to the database. */
-  addRecording(caseId: string, input: { data: Buffer; actor: string; at?: number }): { recordingId: string; file: string; event: CaseEvent } {
-    const recordingId = randomUUID();
-    const digest = sha256(input.data);
-    const at = input.at ?? this.now();
-    mkdirSync(this.recordingsDir, { recursive: true });
-    const file = join(this.recordingsDir, `${recordingId}.vdr`);
-    writeFileSync(file, encrypt(this.keys.dataKey, input.data, `recording:${recordingId}`), { mode: 0o600 });
-    const event = this.db
-      .transaction(() => {
-        this.db
-          .prepare('INSERT INTO recordings (recording_id, case_id, file, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(recordingId, caseId, `${recordingId}.vdr`, digest, input.data.length, at);
-        return this.appendInTx({ caseId, type: 'recording.added', actor: input.actor, at, payload: { recordingId, sha256: digest, bytes: input.data.length } });
-      })
-      .immediate();
-    return { recordingId, file, event };
+  /**
+   * Per-item keys (DESIGN.md §7): a random key per biometric item, wrapped by the data key. Destroying the
+   * wrapped copy (retention) shreds the item even where a copy of its bytes survives. `label` binds the
+   * wrapped key to its item. Used by src/main/recording/.
+   */
+  wrapItemKey(itemKey: Buffer, label: string): Buffer {
+    return encrypt(this.keys.dataKey, itemKey, `item-key:${label}`);
   }
 
-  readRecording(recordingId: string): Buffer | null {
-    const row = this.stmt('SELECT file, sha256, purged_at FROM recordings WHERE recording_id = ?').get(recordingId) as
-      | { file: string; sha256: string; purged_at: number | null }
+  unwrapItemKey(wrapped: Buffer, label: string): Buffer {
+    return decrypt(this.keys.dataKey, wrapped, `item-key:${label}`);
+  }
+
+  /** A recording stored by the former whole-file writer (format 'vdr1'); null once retention purged it. */
+  readLegacyRecording(recordingId: string): Buffer | null {
+    const row = this.stmt('SELECT file, sha256, format, purged_at FROM recordings WHERE recording_id = ?').get(recordingId) as
+      | { file: string; sha256: string; format: string; purged_at: number | null }
       | undefined;
-    if (!row) throw new AppFailure('NOT_FOUND', `recording ${recordingId} does not exist`);
+    if (!row || row.format !== 'vdr1') throw new AppFailure('NOT_FOUND', `legacy recording ${recordingId} does not exist`);
     if (row.purged_at !== null) return null;
-    const plain = decrypt(this.keys.dataKey, readFileSync(join(this.recordingsDir, row.file)), `recording:${recordingId}`);
+    const plain = decrypt(this.keys.dataKey, readFileSync(resolve(this.dataDir, row.file)), `recording:${recordingId}`);
     if (sha256(plain) !== row.sha256) throw new AppFailure('CORRUPT_INPUT', `recording ${recordingId} does not match its recorded sha256`);
     return plain;
   }
@@ -345,10 +345,28 @@ export class CaseStore {
     const now = this.now();
     const cutoff = now - olderThanDays * 86_400_000;
     const filesToDelete: string[] = [];
-    const report = this.db
+    // Shredded keys and ciphertext must not linger in free pages or the WAL (DESIGN.md §7).
+    const secureDelete = this.db.pragma('secure_delete', { simple: true }) as number;
+    this.db.pragma('secure_delete = ON');
+    let report: PurgeReport;
+    try {
+      report = this.purgeInTx(now, cutoff, olderThanDays, actor, filesToDelete);
+    } finally {
+      this.db.pragma(`secure_delete = ${secureDelete ? 'ON' : 'OFF'}`);
+    }
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    // After commit; a crash in between leaves ciphertext the next purge sweeps up.
+    for (const f of filesToDelete) rmSync(f, { force: true });
+    this.sweepPurgedRecordingFiles();
+    return report;
+  }
+
+  private purgeInTx(now: number, cutoff: number, olderThanDays: number, actor: string, filesToDelete: string[]): PurgeReport {
+    return this.db
       .transaction(() => {
         const evidence = this.stmt('SELECT evidence_id, case_id FROM evidence WHERE purged_at IS NULL AND created_at < ?').all(cutoff) as { evidence_id: string; case_id: string }[];
-        const recordings = this.stmt('SELECT recording_id, case_id, file FROM recordings WHERE purged_at IS NULL AND created_at < ?').all(cutoff) as {
+        // A recording still being written is left alone: it is purged once stopped or recovered.
+        const recordings = this.stmt("SELECT recording_id, case_id, file FROM recordings WHERE purged_at IS NULL AND created_at < ? AND state <> 'recording'").all(cutoff) as {
           recording_id: string;
           case_id: string;
           file: string;
@@ -364,11 +382,14 @@ export class CaseStore {
           purgeEvidence.run(now, e.evidence_id);
           entry(e.case_id).evidenceIds.push(e.evidence_id);
         }
-        const purgeRecording = this.stmt('UPDATE recordings SET purged_at = ? WHERE recording_id = ?');
+        // Crypto-shredding: the wrapped key goes with the row's purge, the chunk index with it; the file follows.
+        const purgeRecording = this.stmt('UPDATE recordings SET purged_at = ?, wrapped_key = NULL WHERE recording_id = ?');
+        const dropChunks = this.stmt('DELETE FROM recording_chunks WHERE recording_id = ?');
         for (const r of recordings) {
           purgeRecording.run(now, r.recording_id);
+          dropChunks.run(r.recording_id);
           entry(r.case_id).recordingIds.push(r.recording_id);
-          filesToDelete.push(join(this.recordingsDir, r.file));
+          filesToDelete.push(resolve(this.dataDir, r.file));
         }
         for (const [caseId, ids] of perCase) {
           this.appendInTx({ caseId, type: 'biometric.purged', actor, at: now, payload: { policyDays: olderThanDays, ...ids } });
@@ -376,16 +397,12 @@ export class CaseStore {
         return { cutoff, evidencePurged: evidence.length, recordingsPurged: recordings.length, cases: perCase.size };
       })
       .immediate();
-    // After commit; a crash in between leaves ciphertext the next purge sweeps up.
-    for (const f of filesToDelete) rmSync(f, { force: true });
-    this.sweepPurgedRecordingFiles();
-    return report;
   }
 
   private sweepPurgedRecordingFiles(): void {
     const rows = this.stmt('SELECT file FROM recordings WHERE purged_at IS NOT NULL').all() as { file: string }[];
     for (const r of rows) {
-      const f = join(this.recordingsDir, r.file);
+      const f = resolve(this.dataDir, r.file);
       if (existsSync(f)) rmSync(f, { force: true });
     }
   }

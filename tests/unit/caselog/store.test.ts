@@ -10,6 +10,8 @@ import { canonicalJson } from '../../../src/main/caselog/canonical';
 import { buildExport, verifyBundle } from '../../../src/main/caselog/export-bundle';
 import { idCheckDigit, isValidIdNumber, maskIdNumber } from '../../../src/main/caselog/id-number';
 import { SCHEMA_VERSION } from '../../../src/main/caselog/migrations';
+import { RecordingService } from '../../../src/main/recording/recording-service';
+import { silentLogger } from '../../../src/main/log/logger';
 
 const RAW_ID = `11010519491231002${idCheckDigit('11010519491231002')}`;
 
@@ -134,20 +136,25 @@ describe('case store', () => {
     expect(() => new FileKeyProvider(p).getMasterKey()).toThrow(/32-byte hex key/);
   });
 
-  it('retention purges biometric payloads, keeps the audit events, records the purge', () => {
+  it('retention purges biometric payloads, keeps the audit events, records the purge', async () => {
     let now = Date.UTC(2025, 0, 1);
     store.close();
     store = CaseStore.open({ path: join(dir, 'cases.db'), keyProvider: key, now: () => now });
     const id = store.openCase({ agentId: 'a', serviceType: 'operate' }).caseId;
     const { evidenceId } = store.addEvidence(id, { kind: 'embedding', data: Buffer.alloc(2048, 3), actor: 'engine' });
-    const { recordingId, file } = store.addRecording(id, { data: Buffer.alloc(4096, 5), actor: 'recorder' });
+    const recorder = new RecordingService({ store, log: silentLogger, now: () => now });
+    const { recordingId } = recorder.start({ caseId: id, callId: 'call-0001', track: 'customer', mimeType: 'video/webm', startedAt: now, actor: 'recorder' });
+    recorder.appendChunk(recordingId, 0, Buffer.alloc(4096, 5));
+    await recorder.stop(recordingId);
+    const file = join(dir, 'recordings', `${recordingId}.vdrs`);
+    expect(statSync(file).size).toBeGreaterThan(4096);
     store.closeCase(id, { verdict: 'verified', actor: 'a' });
     now += 10 * 86_400_000;
     expect(store.purgeBiometrics(30)).toMatchObject({ evidencePurged: 0, recordingsPurged: 0 });
     now += 25 * 86_400_000;
     expect(store.purgeBiometrics(30)).toMatchObject({ evidencePurged: 1, recordingsPurged: 1, cases: 1 });
     expect(store.readEvidence(evidenceId)).toBeNull();
-    expect(store.readRecording(recordingId)).toBeNull();
+    await expect(recorder.readPlayable(recordingId)).rejects.toThrow(/purged/);
     expect(() => statSync(file)).toThrow();
     const events = store.events(id);
     expect(events.at(-1)).toMatchObject({ type: 'biometric.purged', payload: { policyDays: 30, evidenceIds: [evidenceId], recordingIds: [recordingId] } });
