@@ -1,4 +1,5 @@
 import type { VeriDeskApi } from '../../shared/contract';
+import { subscribeToCall, syncCallFromMain } from './call/call-service';
 import { setLanguage } from './i18n';
 import { useAppStore } from './store/store';
 
@@ -15,6 +16,7 @@ export function subscribeToMain(api: VeriDeskApi): () => void {
     api.on('backend.status', (status) => store.setBackend(status)),
     api.on('sync.status', (status) => store.setSync(status)),
     api.on('app.notice', (notice) => store.addNotice(notice)),
+    ...subscribeToCall(api),
   ];
   return () => unsubscribers.forEach((unsubscribe) => unsubscribe());
 }
@@ -39,4 +41,5 @@ export async function loadFromMain(api: VeriDeskApi): Promise<void> {
   if (sync.ok) store.setSync(sync.value);
   const failed = [info, settings, engine, backend, sync].find((result) => !result.ok);
   if (failed && !failed.ok) store.setLastError(failed.error);
+  await syncCallFromMain(api);
 }

@@ -2,6 +2,13 @@ import type { VeriDeskApi } from '../../../shared/contract';
 import { useAppStore } from '../store/store';
 import { startFrameTap } from './frame-tap';
 
+/** While a call runs, the agent's own camera is analysed at most once a second: the engine is the customer's. */
+export const AGENT_TAP_INTERVAL_IN_CALL_MS = 1_000;
+const callRunning = () => {
+  const phase = useAppStore.getState().call.phase;
+  return phase !== 'idle' && phase !== 'ended';
+};
+
 const KNOWN_ERRORS = new Set(['NotAllowedError', 'NotFoundError', 'NotReadableError', 'OverconstrainedError']);
 
 let current: { stream: MediaStream; stopTap: () => void } | null = null;
@@ -46,6 +53,7 @@ export async function startAgentCamera(api: VeriDeskApi): Promise<void> {
     const stopTap = startFrameTap(stream, {
       streamId: 'agent',
       maxWidth: () => useAppStore.getState().settings?.analysisWidth ?? 640,
+      minIntervalMs: () => (callRunning() ? AGENT_TAP_INTERVAL_IN_CALL_MS : 0),
       send: (frame) => api.sendFrame(frame),
     });
     current = { stream, stopTap };

@@ -4,6 +4,13 @@ export interface FrameTapOptions {
   streamId: string;
   /** Read for every frame, so a settings change applies at once. */
   maxWidth: () => number;
+  /**
+   * Read for every frame: the least time between two frames sent (0 or absent: every frame). A call
+   * throttles the agent's own camera with it, so the engine's time goes to the customer.
+   */
+  minIntervalMs?: () => number;
+  /** Told about every frame sent: the capture time the frame header carries, and the frame's metadata. */
+  onFrame?(capturedAt: number, metadata: VideoFrameCallbackMetadata | undefined): void;
   send(frame: ArrayBuffer): void;
 }
 
@@ -20,10 +27,13 @@ export function startFrameTap(stream: MediaStream, options: FrameTapOptions): ()
   let context: OffscreenCanvasRenderingContext2D | null = null;
   let stopped = false;
   let handle = 0;
+  let lastSentAt = -Infinity;
 
-  const tap = () => {
+  const tap = (now?: number, metadata?: VideoFrameCallbackMetadata) => {
     if (stopped) return;
-    if (video.videoWidth > 0 && video.videoHeight > 0) {
+    const interval = options.minIntervalMs?.() ?? 0;
+    const due = interval <= 0 || now === undefined || now - lastSentAt >= interval;
+    if (due && video.videoWidth > 0 && video.videoHeight > 0) {
       const { width, height } = analysisSize(video.videoWidth, video.videoHeight, options.maxWidth());
       if (!canvas || canvas.width !== width || canvas.height !== height) {
         canvas = new OffscreenCanvas(width, height);
@@ -32,7 +42,10 @@ export function startFrameTap(stream: MediaStream, options: FrameTapOptions): ()
       if (context) {
         context.drawImage(video, 0, 0, width, height);
         const pixels = context.getImageData(0, 0, width, height).data;
-        options.send(encodeFrame({ streamId: options.streamId, width, height, capturedAt: Date.now() }, pixels));
+        const capturedAt = Date.now();
+        lastSentAt = now ?? performance.now();
+        options.send(encodeFrame({ streamId: options.streamId, width, height, capturedAt }, pixels));
+        options.onFrame?.(capturedAt, metadata);
       }
     }
     handle = video.requestVideoFrameCallback(tap);

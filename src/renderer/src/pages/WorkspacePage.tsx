@@ -2,6 +2,8 @@ import { useTranslation } from 'react-i18next';
 import { startAgentCamera, stopAgentCamera } from '../camera/agent-camera';
 import { useAgentStream } from '../camera/use-agent-stream';
 import { CameraError } from '../components/CameraError';
+import { CallPanel } from '../components/call/CallPanel';
+import { CustomerInfoPanel } from '../components/call/CustomerInfoPanel';
 import { FrameDiagnosticsPanel } from '../components/FrameDiagnosticsPanel';
 import { VideoView } from '../components/VideoView';
 import { useAppStore } from '../store/store';
@@ -16,14 +18,14 @@ export function WorkspacePage() {
 
   return (
     <section className="workspace" data-testid="page-workspace">
-      <div className="panel id-photo">
-        <h2>{t('workspace.idPhoto')}</h2>
-        <div className="placeholder">{t('workspace.idPhotoPending')}</div>
+      <div className="column">
+        <div className="panel id-photo">
+          <h2>{t('workspace.idPhoto')}</h2>
+          <div className="placeholder">{t('workspace.idPhotoPending')}</div>
+        </div>
+        <CustomerInfoPanel />
       </div>
-      <div className="panel customer">
-        <h2>{t('workspace.customerVideo')}</h2>
-        <div className="placeholder">{t('workspace.customerWaiting')}</div>
-      </div>
+      <CallPanel />
       <div className="panel agent">
         <h2>{t('workspace.agentCamera')}</h2>
         <VideoView stream={stream} testId="agent-preview" label={t('workspace.agentCamera')} />

@@ -4,6 +4,10 @@ import type { AppError } from '../../../shared/errors';
 import type { SyncStatus } from '../../../shared/cases';
 import type { Settings } from '../../../shared/settings';
 import type { ConnectionState } from '../transport/ws-client';
+import type { CallInfo, CallState, RecordingStatus, RecordingTrack } from '../../../shared/call';
+import type { CustomerMediaState, GuidanceKey } from '../../../shared/signaling';
+import type { CallPhase } from '../call/call-phase';
+import type { ConnectionStats } from '../call/connection-stats';
 
 export type Page = 'workspace' | 'cases' | 'settings';
 export type CameraState = 'idle' | 'starting' | 'live' | 'error';
@@ -55,7 +59,104 @@ interface NavigationSlice {
   setPage(page: Page): void;
 }
 
-export type AppState = ConnectionSlice & SettingsSlice & CameraSlice & DiagnosticsSlice & EngineSlice & BackendSlice & SyncSlice & NavigationSlice;
+export interface RecordingSegmentView {
+  recordingId: string;
+  track: RecordingTrack;
+  state: RecordingStatus['state'];
+  chunks: number;
+  bytes: number;
+  errorCode?: string;
+}
+
+export interface GuidanceView {
+  id: number;
+  key: GuidanceKey;
+  sentAt: number;
+  ackedAt: number | null;
+}
+
+export interface CustomerDeviceView {
+  videoLabel: string;
+  audioLabel: string;
+  /** The virtual-camera marker main matched in the label, or null. */
+  virtualCamera: string | null;
+  at: number;
+}
+
+/** The live call as the workspace shows it; written by src/call/call-session.ts only. */
+export interface CallView {
+  phase: CallPhase;
+  /** call.start is in flight. */
+  starting: boolean;
+  /** The agent pressed 结束通话: recorders are flushing, call.end is in flight. */
+  ending: boolean;
+  /** From call.start; joinUrl carries the customer's token: shown, never logged. */
+  info: CallInfo | null;
+  state: CallState | null;
+  gen: number;
+  /** Picked up after a page reload: the join link is not known any more. */
+  resumed: boolean;
+  /** main has a call this page cannot pick up (no record of its stream): it can only be ended. */
+  orphan: boolean;
+  remoteStream: MediaStream | null;
+  stats: ConnectionStats | null;
+  device: CustomerDeviceView | null;
+  customerMedia: CustomerMediaState['state'] | null;
+  guidance: GuidanceView[];
+  recordings: RecordingSegmentView[];
+  recordingError: { track: RecordingTrack; code: string } | null;
+  faults: { agentCameraLost: boolean; customerVideoLost: boolean; micError: string | null };
+  endedReason: string | null;
+  error: AppError | null;
+}
+
+interface CallSlice {
+  call: CallView;
+  /** Draw the 68 landmarks on the customer's video (kept across calls). */
+  landmarks: boolean;
+  patchCall(patch: Partial<CallView>): void;
+  patchCallFaults(patch: Partial<CallView['faults']>): void;
+  resetCall(): void;
+  upsertRecording(status: RecordingStatus): void;
+  failRecording(track: RecordingTrack, recordingId: string | null, code: string): void;
+  addGuidance(view: GuidanceView): void;
+  ackGuidance(id: number, at: number): void;
+  setLandmarks(on: boolean): void;
+}
+
+export type AppState = ConnectionSlice & SettingsSlice & CameraSlice & DiagnosticsSlice & EngineSlice & BackendSlice & SyncSlice & NavigationSlice & CallSlice;
+
+export const initialCall = (): CallView => ({
+  phase: 'idle',
+  starting: false,
+  ending: false,
+  info: null,
+  state: null,
+  gen: -1,
+  resumed: false,
+  orphan: false,
+  remoteStream: null,
+  stats: null,
+  device: null,
+  customerMedia: null,
+  guidance: [],
+  recordings: [],
+  recordingError: null,
+  faults: { agentCameraLost: false, customerVideoLost: false, micError: null },
+  endedReason: null,
+  error: null,
+});
+
+const GUIDANCE_HISTORY = 8;
+const TERMINAL = new Set(['stopped', 'failed']);
+
+/** Status events and method results for one segment can arrive in either order: counts only grow, an end state stays. */
+function mergeRecording(previous: RecordingSegmentView | undefined, status: RecordingStatus): RecordingSegmentView {
+  const next: RecordingSegmentView = { recordingId: status.recordingId, track: status.track, state: status.state, chunks: status.chunks, bytes: status.bytes, errorCode: status.errorCode };
+  if (!previous) return next;
+  const state = previous.state === 'failed' || (TERMINAL.has(previous.state) && status.state === 'recording') ? previous.state : status.state;
+  return { ...next, state, chunks: Math.max(previous.chunks, status.chunks), bytes: Math.max(previous.bytes, status.bytes), errorCode: status.errorCode ?? previous.errorCode };
+}
 
 export const useAppStore = create<AppState>()((set) => ({
   connection: 'connecting',
@@ -88,4 +189,32 @@ export const useAppStore = create<AppState>()((set) => ({
 
   page: 'workspace',
   setPage: (page) => set({ page }),
+
+  call: initialCall(),
+  landmarks: false,
+  patchCall: (patch) => set((state) => ({ call: { ...state.call, ...patch } })),
+  patchCallFaults: (patch) => set((state) => ({ call: { ...state.call, faults: { ...state.call.faults, ...patch } } })),
+  resetCall: () => set({ call: initialCall() }),
+  upsertRecording: (status) =>
+    set((state) => {
+      if (state.call.info && status.callId !== state.call.info.callId) return {};
+      const recordings = [...state.call.recordings];
+      const index = recordings.findIndex((r) => r.recordingId === status.recordingId);
+      const merged = mergeRecording(recordings[index], status);
+      if (index === -1) recordings.push(merged);
+      else recordings[index] = merged;
+      const recordingError = status.state === 'failed' ? { track: status.track, code: status.errorCode ?? 'IO_ERROR' } : state.call.recordingError;
+      return { call: { ...state.call, recordings, recordingError } };
+    }),
+  failRecording: (track, recordingId, code) =>
+    set((state) => ({
+      call: {
+        ...state.call,
+        recordings: state.call.recordings.map((r) => (r.recordingId === recordingId ? { ...r, state: 'failed' as const, errorCode: code } : r)),
+        recordingError: { track, code },
+      },
+    })),
+  addGuidance: (view) => set((state) => ({ call: { ...state.call, guidance: [view, ...state.call.guidance].slice(0, GUIDANCE_HISTORY) } })),
+  ackGuidance: (id, at) => set((state) => ({ call: { ...state.call, guidance: state.call.guidance.map((g) => (g.id === id && g.ackedAt === null ? { ...g, ackedAt: at } : g)) } })),
+  setLandmarks: (landmarks) => set({ landmarks }),
 }));
