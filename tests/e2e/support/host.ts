@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { stopProcess } from './server';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -14,11 +15,11 @@ export interface RunningHost {
 }
 
 /** Starts `src/main/host/main.ts` on a free port with a fresh data dir and waits for its URL line. */
-export async function startHost(options: { dataDir?: string; args?: string[] } = {}): Promise<RunningHost> {
+export async function startHost(options: { dataDir?: string; args?: string[]; env?: Record<string, string> } = {}): Promise<RunningHost> {
   const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'veridesk-host-')));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/host/main.ts', '--port', '0', '--data-dir', dir, ...(options.args ?? [])], {
     cwd: REPO_ROOT,
-    env: { ...process.env, VERIDESK_LOG_LEVEL: 'warn' },
+    env: { ...process.env, VERIDESK_LOG_LEVEL: 'warn', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -41,11 +42,6 @@ export async function startHost(options: { dataDir?: string; args?: string[] } =
     dataDir: dir,
     process: child,
     output: () => output,
-    stop: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null) return done();
-        child.once('exit', () => done());
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopProcess(child, 'SIGTERM', 'host', () => output),
   };
 }
