@@ -3,7 +3,7 @@ import { chromium, type Browser } from 'playwright-core';
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Debian's Chromium, headless, fresh profile, no background networking; optional fake camera from a .y4m file. */
-export function launchChromium(options: { fakeCamera?: string } = {}): Promise<Browser> {
+export function launchChromium(options: { fakeCamera?: string; executablePath?: string } = {}): Promise<Browser> {
   const args = [
     '--no-sandbox',
     '--disable-gpu',
@@ -17,5 +17,5 @@ export function launchChromium(options: { fakeCamera?: string } = {}): Promise<B
   if (options.fakeCamera) {
     args.push('--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${options.fakeCamera}`);
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args });
+  return chromium.launch({ executablePath: options.executablePath ?? CHROMIUM_PATH, headless: true, args });
 }
