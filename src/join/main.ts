@@ -248,6 +248,8 @@ const signaling: SignalingClient | null =
           },
           onMessage: onRelayed,
           onRefused: (code) => {
+            // Back after a drop to a room the agent closed meanwhile: the service ended, it did not fail.
+            if (code === 'ROOM_CLOSED' && state.everWelcomed) return end('agentEnded');
             state.refused = code;
             shutDownMedia();
             render();

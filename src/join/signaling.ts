@@ -48,7 +48,8 @@ export const SIGNALING_TIMING = {
   /** No message at all for this long (pings are answered) means the socket is dead. */
   silenceTimeoutMs: 45_000,
   backoffBaseMs: 500,
-  backoffMaxMs: 15_000,
+  // short: a customer mid-call should be back within seconds of the server returning
+  backoffMaxMs: 5_000,
   /**
    * A welcome's TURN credentials expire at iceExpiresAt (server clock): rejoin a minute before, so
    * the next peer generation gets fresh ones. Phone clocks can be far off, hence the bounds.
