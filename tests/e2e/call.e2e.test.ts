@@ -194,7 +194,7 @@ describe('live video call: workstation ⇄ customer join page through the backen
     await new Promise((r) => setTimeout(r, 2000));
     await expectRemoteVideoFlowing('backend down');
     stack.server = await stack.server.restart();
-    await expectPoll(async () => (await agent.locator('[data-testid="call-state"]').getAttribute('data-signaling')) === 'connected', 30_000, 'signaling reconnected');
+    await expectPoll(async () => (await agent.locator('[data-testid="call-state"]').getAttribute('data-signaling')) === 'connected', 45_000, 'signaling reconnected');
     expect(await callState(agent)).toBe('connected');
   });
 
