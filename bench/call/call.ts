@@ -1,5 +1,5 @@
 /**
- * npm run bench:call [-- --seconds 60 --json]
+ * npm run bench:call [-- --seconds 60 --json --compare]   (--compare: a second call without recording, same run)
  *
  * One real call on this machine: backend server (PGlite), workstation host, two Chromium instances with fake
  * cameras (agent: live_blink_talk, customer: live_head_motion, phone-sized). It measures
@@ -19,7 +19,7 @@ import { CHROMIUM_PATH, launchChromium } from '../../tests/e2e/support/browser';
 import { callState, customerContext, expectPoll, joinAsCustomer, listRecordings, openWorkstation, probeRecording, startCall, startCallStack } from '../../tests/e2e/support/call';
 import { testdata } from '../../tests/support/testdata';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, json: { type: 'boolean', default: false }, compare: { type: 'boolean', default: false } } });
 const seconds = Number(values.seconds);
 const AGENT_CAMERA = testdata('faces/video/live_blink_talk_640x480.y4m');
 const CUSTOMER_CAMERA = testdata('faces/video/live_head_motion_640x480.y4m');
@@ -81,11 +81,12 @@ const agentBrowser = await launchChromium({ fakeCamera: AGENT_CAMERA });
 const niceChromium = join(mkdtempSync(join(tmpdir(), 'veridesk-bench-')), 'chromium-nice.sh');
 writeFileSync(niceChromium, `#!/bin/sh\nexec nice -n 19 ${CHROMIUM_PATH} "$@"\n`, { mode: 0o755 });
 const customerBrowser = await launchChromium({ fakeCamera: CUSTOMER_CAMERA, executablePath: niceChromium });
-try {
+async function measureCall(recording: boolean) {
   const agent = await openWorkstation(agentBrowser, stack.host.url);
+  const earlier = new Set((await listRecordings(stack.host.dataDir)).map((r) => r.recordingId));
   const joinUrl = await startCall(agent);
   const context = await customerContext(customerBrowser);
-  const { joinPressedAt } = await joinAsCustomer(context, joinUrl);
+  const { joinPressedAt } = await joinAsCustomer(context, joinUrl, { recording });
   await expectPoll(async () => (await callState(agent)) === 'connected', 60_000, 'call connected');
   await expectPoll(async () => (await agent.evaluate(() => (window as unknown as { __veridesk_callMetrics?: { firstRemoteFrameAt?: number } }).__veridesk_callMetrics?.firstRemoteFrameAt ?? 0)) > 0, 30_000, 'first remote frame');
 
@@ -110,7 +111,7 @@ try {
     median: quantile(samples.map((s) => pick(s).rssBytes), 0.5) / 2 ** 20,
     max: Math.max(...samples.map((s) => pick(s).rssBytes)) / 2 ** 20,
   });
-  const recordings = await listRecordings(stack.host.dataDir);
+  const recordings = (await listRecordings(stack.host.dataDir)).filter((r) => !earlier.has(r.recordingId));
   const bitrates: Record<string, { kbps: number; seconds: number; segments: number }> = {};
   for (const track of ['customer', 'agent'] as const) {
     let bytes = 0;
@@ -120,12 +121,13 @@ try {
       bytes += r.bytes;
       secondsRecorded += (await probeRecording(stack.host.dataDir, r.recordingId)).durationS;
     }
-    bitrates[track] = { kbps: (bytes * 8) / 1000 / secondsRecorded, seconds: secondsRecorded, segments: segments.length };
+    if (segments.length > 0) bitrates[track] = { kbps: (bytes * 8) / 1000 / secondsRecorded, seconds: secondsRecorded, segments: segments.length };
   }
   const latency = metrics.analysisLatencyMs.slice(Math.floor(metrics.analysisLatencyMs.length * 0.1)); // skip warm-up
   const result = {
     cpuModel: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
+    recording,
     callSeconds: wallS,
     joinToFirstRemoteFrameMs: metrics.firstRemoteFrameAt - joinPressedAt,
     frameToAnalysisMs: { median: quantile(latency, 0.5), p95: quantile(latency, 0.95), results: latency.length, resultsPerSecond: latency.length / wallS },
@@ -137,7 +139,7 @@ try {
   if (values.json) console.log(JSON.stringify(result));
   else {
     const f = (n: number, d = 0) => n.toFixed(d);
-    console.log(`bench:call — ${result.cpuModel} (${result.cores} cores), ${f(wallS)} s call with analysis and dual-track recording`);
+    console.log(`bench:call — ${result.cpuModel} (${result.cores} cores), ${f(wallS)} s call with analysis${recording ? ' and dual-track recording' : ', recording declined'}`);
     console.log(`  join → first remote frame          ${f(result.joinToFirstRemoteFrameMs)} ms`);
     console.log(`  frame → analysis result            median ${f(result.frameToAnalysisMs.median)} ms, p95 ${f(result.frameToAnalysisMs.p95)} ms (${f(result.frameToAnalysisMs.resultsPerSecond, 1)} results/s)`);
     console.log(`  workstation CPU (% of one core)    host ${f(result.workstationCpuPercent.host)} + chromium ${f(result.workstationCpuPercent.chromium)} = ${f(result.workstationCpuPercent.total)}`);
@@ -147,6 +149,13 @@ try {
     console.log('  (the customer page runs in a second Chromium on this machine at nice 19; its CPU is not counted)');
   }
   await context.close();
+  await agent.close();
+}
+
+try {
+  await measureCall(true);
+  // the same call without recording, in the same run: what the two MediaRecorders cost
+  if (values.compare) await measureCall(false);
 } finally {
   await agentBrowser.close();
   await customerBrowser.close();

@@ -33,7 +33,9 @@ export function subscribeToCall(target: VeriDeskApi): Array<() => void> {
     target.on('call.customer', (message) => session?.handleCustomer(message)),
     target.on('recording.status', (status) => session?.handleRecordingStatus(status)),
     target.on('engine.analysis', (analysis) => {
-      if (session && !session.isEnded && analysis.streamId === session.info.streamId) publishAnalysis(analysis);
+      if (!session || session.isEnded || analysis.streamId !== session.info.streamId) return;
+      session.noteAnalysis(analysis.capturedAt);
+      publishAnalysis(analysis);
     }),
   ];
 }

@@ -15,6 +15,7 @@ import type { VeriDeskApi } from '../../../shared/contract';
 import type { CallCustomerMessage, CallInfo, CallMediaEvent, CallSignal, CallState, RecordingStatus, RecordingTrack } from '../../../shared/call';
 import type { GuidanceKey, SignalData } from '../../../shared/signaling';
 import { startFrameTap } from '../camera/frame-tap';
+import { FramePacer } from '../camera/frame-pacer';
 import { useAppStore } from '../store/store';
 import type { AgentCallMedia } from './agent-call-media';
 import { derivePhase } from './call-phase';
@@ -64,6 +65,7 @@ export class CallSession {
   private lastPath: 'relay' | 'direct' | undefined;
   private remoteStream: MediaStream | null = null;
   private stopRemoteTap: (() => void) | null = null;
+  private pacer: FramePacer | null = null;
   private stopStats: (() => void) | null = null;
   private unwatchRemote: (() => void) | null = null;
   private unwatchAgent: (() => void) | null = null;
@@ -276,6 +278,11 @@ export class CallSession {
 
   // ---- the customer's stream -------------------------------------------------------------------------
 
+  /** An engine result for this call's stream: lets the remote frame tap send the next frame. */
+  noteAnalysis(capturedAt: number): void {
+    this.pacer?.result(capturedAt);
+  }
+
   private onRemoteStream(gen: number, stream: MediaStream): void {
     if (this.peer?.gen !== gen || this.remoteStream === stream) return;
     this.dropRemoteStream();
@@ -283,11 +290,17 @@ export class CallSession {
     this.customerVideoLost = false;
     useAppStore.getState().patchCall({ remoteStream: stream });
     useAppStore.getState().patchCallFaults({ customerVideoLost: false });
-    // the customer's video goes to the engine at full rate, under the call's own stream id
+    // the customer's video goes to the engine as fast as it analyses, under the call's own stream id
+    this.pacer = new FramePacer();
+    const pacer = this.pacer;
     this.stopRemoteTap = startFrameTap(stream, {
       streamId: this.info.streamId,
       maxWidth: () => useAppStore.getState().settings?.analysisWidth ?? 640,
-      onFrame: noteRemoteFrame,
+      maySend: () => pacer.maySend(),
+      onFrame: (capturedAt, metadata) => {
+        pacer.sent(capturedAt);
+        noteRemoteFrame(capturedAt, metadata);
+      },
       send: (frame) => this.api.sendFrame(frame),
     });
     // customer_video_lost once per loss, only for the current stream (a replaced one ends on purpose)

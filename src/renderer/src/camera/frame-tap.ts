@@ -9,6 +9,8 @@ export interface FrameTapOptions {
    * throttles the agent's own camera with it, so the engine's time goes to the customer.
    */
   minIntervalMs?: () => number;
+  /** Read for every frame: false skips it before any pixel work (see FramePacer). */
+  maySend?: () => boolean;
   /** Told about every frame sent: the capture time the frame header carries, and the frame's metadata. */
   onFrame?(capturedAt: number, metadata: VideoFrameCallbackMetadata | undefined): void;
   send(frame: ArrayBuffer): void;
@@ -32,7 +34,7 @@ export function startFrameTap(stream: MediaStream, options: FrameTapOptions): ()
   const tap = (now?: number, metadata?: VideoFrameCallbackMetadata) => {
     if (stopped) return;
     const interval = options.minIntervalMs?.() ?? 0;
-    const due = interval <= 0 || now === undefined || now - lastSentAt >= interval;
+    const due = (interval <= 0 || now === undefined || now - lastSentAt >= interval) && (options.maySend?.() ?? true);
     if (due && video.videoWidth > 0 && video.videoHeight > 0) {
       const { width, height } = analysisSize(video.videoWidth, video.videoHeight, options.maxWidth());
       if (!canvas || canvas.width !== width || canvas.height !== height) {
