@@ -116,6 +116,7 @@ export class CallService {
         iceServers: [],
         iceTransportPolicy: 'all',
         consent: { camera: null, recording: null },
+        device: null,
       };
       const call: Call = { info, state, agentId, startedAt: this.now(), finished: false, lastDevice: null, lastCustomerMedia: null, signaling: null as unknown as SignalingClient };
       call.signaling = new SignalingClient({
@@ -227,6 +228,8 @@ export class CallService {
         this.append(call, 'device.reported', CUSTOMER, { videoLabel: message.videoLabel, audioLabel: message.audioLabel, settings: message.settings, virtualCamera });
         if (virtualCamera) this.log.warn({ callId: call.info.callId, marker: virtualCamera }, 'customer camera looks virtual');
         this.options.emit('call.customer', { callId: call.info.callId, message, virtualCamera, at });
+        call.state.device = { videoLabel: message.videoLabel, audioLabel: message.audioLabel, virtualCamera, at };
+        this.emitState(call);
         return;
       }
       case 'media': {
@@ -312,5 +315,5 @@ export class CallService {
 }
 
 function snapshot(state: CallState): CallState {
-  return { ...state, iceServers: state.iceServers.map((s) => ({ ...s })), consent: { ...state.consent } };
+  return { ...state, iceServers: state.iceServers.map((s) => ({ ...s })), consent: { ...state.consent }, device: state.device && { ...state.device } };
 }

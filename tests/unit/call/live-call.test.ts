@@ -198,6 +198,8 @@ describe('live call, main side, against the real backend', () => {
     await expect.poll(() => eventsOf('call.customer').length).toBe(4);
     expect(eventsOf('call.customer')[2]).toMatchObject({ callId: info.callId, message: { kind: 'device', videoLabel: 'OBS Virtual Camera' }, virtualCamera: 'obs virtual' });
     expect(lastState()?.consent).toEqual({ camera: true, recording: true });
+    // a reloaded workstation page gets the device report back from call.current
+    expect((await invoke<CallState>('call.current', {}))?.device).toMatchObject({ videoLabel: 'OBS Virtual Camera', virtualCamera: 'obs virtual' });
 
     const stored = caseEvents(info.caseId).filter((e) => e.type !== 'media.event' || e.payload.source === 'customer');
     expect(stored.slice(2)).toEqual([

@@ -111,6 +111,8 @@ export class CallSession {
     const previous = this.state;
     this.state = state;
     useAppStore.getState().patchCall({ state });
+    // after a workstation reload the device report comes only with the state (call.current)
+    if (state.device && !useAppStore.getState().call.device) useAppStore.getState().patchCall({ device: { ...state.device } });
     if (state.signaling === 'closed') {
       void this.finish(state.closedReason ?? null, false);
       return;
