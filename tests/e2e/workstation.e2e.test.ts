@@ -12,6 +12,7 @@ import { testdata } from '../support/testdata';
 import { measureY4m } from '../support/y4m';
 import { launchChromium } from './support/browser';
 import { REPO_ROOT, startHost, type RunningHost } from './support/host';
+import { videoPixels } from './support/pixels';
 
 const CAMERA_FILE = testdata('faces/video/live_blink_talk_640x480.y4m');
 const SCREENSHOTS = join(REPO_ROOT, 'test-results/screenshots');
@@ -48,29 +49,7 @@ function rawClient(): Promise<{ socket: WebSocket; next: () => Promise<unknown>;
   });
 }
 
-async function previewPixels(target: Page, testId: string) {
-  return target.evaluate((id) => {
-    const video = document.querySelector<HTMLVideoElement>(`[data-testid="${id}"]`)!;
-    const canvas = document.createElement('canvas');
-    canvas.width = video.videoWidth;
-    canvas.height = video.videoHeight;
-    const context = canvas.getContext('2d')!;
-    context.drawImage(video, 0, 0);
-    const mean = (x0: number, y0: number, w: number, h: number) => {
-      const data = context.getImageData(x0, y0, w, h).data;
-      const sum = [0, 0, 0];
-      for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) sum[c]! += data[i + c]!;
-      return sum.map((s) => s / (data.length / 4));
-    };
-    return {
-      width: canvas.width,
-      height: canvas.height,
-      whole: mean(0, 0, canvas.width, canvas.height),
-      leftBar: mean(0, 0, 60, canvas.height),
-      centre: mean(canvas.width / 2 - 100, canvas.height / 2 - 100, 200, 200),
-    };
-  }, testId);
-}
+const previewPixels = videoPixels;
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
