@@ -111,6 +111,7 @@ describe('live video call: workstation ⇄ customer join page through the backen
 
   it("runs the face engine on the customer's stream and draws the face box", async () => {
     await expectPoll(async () => Number(await agent.locator('[data-testid="face-overlay"]').getAttribute('data-face-count')) >= 1, 60_000, 'engine found a face on the remote stream');
+    await expectPoll(async () => (await agent.locator('[data-testid="face-overlay"]').getAttribute('data-drawn')) === 'true', 30_000, 'face box drawn over the remote video');
     await agent.screenshot({ path: join(SCREENSHOTS, 'call-workstation.png') });
     await customer.screenshot({ path: join(SCREENSHOTS, 'call-customer-phone.png') });
   });

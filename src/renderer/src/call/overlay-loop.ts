@@ -4,7 +4,7 @@
  * is redone only when something visible changed (a new result, a result going stale, a resize, the
  * landmarks toggle).
  */
-import { isFresh, drawOverlay } from './overlay-draw';
+import { drawOverlay, isFresh, isLagging } from './overlay-draw';
 import { latestAnalysis, onAnalysis, type ReceivedAnalysis } from './live-analysis';
 
 export function startOverlay(video: HTMLVideoElement, canvas: HTMLCanvasElement, landmarks: () => boolean): () => void {
@@ -21,10 +21,11 @@ export function startOverlay(video: HTMLVideoElement, canvas: HTMLCanvasElement,
     const received = latestAnalysis();
     const now = Date.now();
     const fresh = received && isFresh(received.analysis, now) ? received.analysis : null;
-    const key = `${fresh?.capturedAt ?? '-'}|${canvas.clientWidth}x${canvas.clientHeight}|${video.videoWidth}x${video.videoHeight}|${landmarks()}`;
+    const key = `${fresh?.capturedAt ?? '-'}|${fresh && isLagging(fresh, now)}|${canvas.clientWidth}x${canvas.clientHeight}|${video.videoWidth}x${video.videoHeight}|${landmarks()}`;
     if (key !== drawn) {
       drawn = key;
-      drawOverlay(canvas, { analysis: fresh, landmarks: landmarks(), video, now });
+      // what is on the canvas right now, for the tests: a face box was drawn or not
+      canvas.dataset.drawn = String(drawOverlay(canvas, { analysis: fresh, landmarks: landmarks(), video, now }));
     }
     handle = requestAnimationFrame(frame);
   };
