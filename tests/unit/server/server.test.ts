@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/main/log/logger';
 import { buildServer } from '../../../server/app';
 import { createToken, revokeToken } from '../../../server/auth/tokens';
-import { openPglite, openPostgres, type ServerDb } from '../../../server/db/database';
+import type { ServerDb } from '../../../server/db/database';
 import { migrateServer } from '../../../server/db/migrations';
 import { startPostgres } from '../../../server/testing/pg-harness';
+import { dbBackends } from './db-backends';
 import { makeChain, resealFrom } from './fixtures';
 import pg from 'pg';
 import { REVIEW_ORDER_LOCK } from '../../../server/reviews/routes';
@@ -13,15 +14,7 @@ import type { CaseEvent } from '../../../src/shared/cases';
 
 const pgStart = await startPostgres();
 
-type Backend = { name: string; skip: string | null; open: () => Promise<ServerDb> };
-const backends: Backend[] = [
-  { name: 'PGlite', skip: null, open: () => openPglite() },
-  {
-    name: 'PostgreSQL',
-    skip: pgStart.ok ? null : pgStart.reason,
-    open: () => (pgStart.ok ? openPostgres(pgStart.cluster.url) : Promise.reject(new Error('no postgres'))),
-  },
-];
+const backends = dbBackends(pgStart);
 
 afterAll(async () => {
   if (pgStart.ok) await pgStart.cluster.stop();

@@ -4,10 +4,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/main/log/logger';
 import { buildServer } from '../../../server/app';
 import { createToken } from '../../../server/auth/tokens';
-import { openPglite, openPostgres, type ServerDb } from '../../../server/db/database';
+import type { ServerDb } from '../../../server/db/database';
 import { migrateServer } from '../../../server/db/migrations';
 import { SignalTestClient } from '../../../server/signaling/test-client';
 import { startPostgres } from '../../../server/testing/pg-harness';
+import { dbBackends } from './db-backends';
 import type { IceConfig } from '../../../server/turn/credentials';
 import {
   CreateRoomResponseSchema,
@@ -24,15 +25,7 @@ afterAll(async () => {
   if (pgStart.ok) await pgStart.cluster.stop();
 });
 
-type Backend = { name: string; skip: string | null; open: () => Promise<ServerDb> };
-const backends: Backend[] = [
-  { name: 'PGlite', skip: null, open: () => openPglite() },
-  {
-    name: 'PostgreSQL',
-    skip: pgStart.ok ? null : pgStart.reason,
-    open: () => (pgStart.ok ? openPostgres(pgStart.cluster.url) : Promise.reject(new Error('no postgres'))),
-  },
-];
+const backends = dbBackends(pgStart);
 
 const T0 = 1_800_000_000_000;
 const PUBLIC_URL = 'https://verify.example.test';
