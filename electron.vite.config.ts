@@ -10,7 +10,9 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/app/main.ts'),
           cli: resolve(__dirname, 'src/main/cli/index.ts'),
-          'engine-worker': resolve(__dirname, 'src/main/engine/worker.ts'),
+          // the face engine runs in its own process (utilityProcess / child_process.fork) with its own embedding thread
+          'engine-process': resolve(__dirname, 'src/main/engine/process/engine-main.ts'),
+          'engine-embedder': resolve(__dirname, 'src/main/engine/process/embedding-worker.ts'),
         },
       },
     },

@@ -5,18 +5,21 @@
  *  - eye state on faces/open-eyes vs faces/closed-eyes;
  *  - passive liveness APCER/BPCER on spoof/ (at a live-probability cut of 0.5);
  *  - yaw sign and magnitude on faces/pose/labels.csv.
- * The in-process analyzer is used (same code as the worker) with 2 intra-op threads.
+ * The still-image pipeline runs in-process (the same code as the engine process) with 2 intra-op threads.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { parseCsv } from '../src/main/engine/csv';
-import { FaceAnalyzer, cosine } from '../src/main/engine/analyzer';
 import { band, loadCalibration } from '../src/main/engine/calibration';
 import { DEFAULT_CONFIG } from '../src/main/engine/config';
+import { cosine } from '../src/main/engine/cosine';
 import { decodeImage } from '../src/main/engine/decode';
-import { defaultModelsDir, loadManifest } from '../src/main/engine/manifest';
+import { ENGINE_MODELS, defaultModelsDir, loadManifest } from '../src/main/engine/manifest';
+import { embed } from '../src/main/engine/models/embedder';
+import { createSessions } from '../src/main/engine/models/sessions';
+import { analyzeStill } from '../src/main/engine/still';
 
 const json = process.argv.includes('--json');
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,12 +37,12 @@ export function rocAuc(genuine: number[], impostor: number[]): number {
 async function main(): Promise<void> {
   if (!existsSync(testdata)) throw new Error(`test data not found at ${testdata}`);
   const modelsDir = defaultModelsDir();
-  const analyzer = await FaceAnalyzer.create({ modelsDir, intraOpThreads: 2 });
+  const sessions = await createSessions({ modelsDir, models: ENGINE_MODELS, intraOpThreads: 2 });
   const cal = loadCalibration(modelsDir, loadManifest(modelsDir).models.fr_feature!.sha256);
   const still = async (path: string, rotate = 0) => {
     let bytes: Uint8Array = readFileSync(path);
     if (rotate) bytes = await sharp(bytes).rotate(rotate).jpeg({ quality: 95 }).toBuffer();
-    return analyzer.analyzeStill(await decodeImage(bytes, DEFAULT_CONFIG));
+    return analyzeStill(sessions.run, await decodeImage(bytes, DEFAULT_CONFIG), DEFAULT_CONFIG, (aligned) => embed(sessions.run, aligned));
   };
 
   // --- face match
@@ -141,7 +144,7 @@ async function main(): Promise<void> {
   const poseOk = poses.filter((p) => p.ok).length;
   log(`head pose (faces/pose): ${poseOk}/${poses.length} with |yaw| in the labelled class (profile ≥ 45°, three-quarter ≥ 20°) and the labelled sign`);
   for (const p of poses) log(`  ${p.ok ? 'ok ' : 'BAD'} ${p.file.padEnd(20)} ${p.pose.padEnd(22)} yaw ${p.yaw === null ? 'no face' : p.yaw.toFixed(1)} ${p.note}`);
-  await analyzer.release();
+  await sessions.release();
 
   if (json) {
     console.log(
@@ -161,7 +164,7 @@ async function main(): Promise<void> {
         eyeState: { correct: eyeCorrect, total: eyeResults.length, accuracy: eyeCorrect / eyeResults.length },
         liveness: { cut, apcer: apcerN / attacks.length, bpcer: bpcerN / bona.length, attacks: attacks.length, bonaFide: bona.length, samples: live },
         pose: { correct: poseOk, total: poses.length, samples: poses },
-        provider: analyzer.provider,
+        provider: sessions.provider,
       }),
     );
   }

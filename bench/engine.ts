@@ -1,23 +1,30 @@
 /**
- * `npm run bench:engine [-- --json] [--frames 10000] [--video FILE.y4m]`
+ * `npm run bench:engine [-- --json] [--frames 10000] [--video FILE.y4m] [--threads 1,2] [--load 1]
+ *                        [--provider cpu|webgpu|cuda|dml|coreml] [--no-peer] [--peer-frames 2000]`
  *
- * Drives the real EngineService (worker thread, latest-frame mailbox) with 640×480 frames of a test video,
- * looped, for 1 and 2 intra-op threads in the same run. Each frame is submitted as soon as the previous
- * result arrives, so the rate measured is the sustained throughput of the every-frame path (detection,
- * landmarks, liveness, eyes, pose, quality) with embeddings on quality-gated key frames at the engine's
- * bounded rate (capture times are wall-clock, so the key-frame limit is real time). Reports median/p95 per stage,
- * frames/s, embeddings/s, the embedding stage's capacity, and RSS before/after.
+ * Drives the real EngineService (engine process, scheduler, tracking pipeline, embedding thread) with the
+ * 640×480 frames of a test video, looped. Each frame is submitted as soon as the previous result arrives, so
+ * the rate is the sustained throughput of the every-frame path; embeddings run beside it in their own thread
+ * at the key-frame pacing (capture times are wall-clock, so the pacing is real time).
+ *
+ * Runs, in one invocation on one machine: each intra-op thread setting, each without and (with --load N)
+ * with N other processes burning a core each; then the peer, @vladmandic/human (tfjs WASM, 1 thread,
+ * detection + mesh), on the same frames in its own process. Speed targets are ratios against that peer.
+ * Prints per stage median/p95 and how often each stage ran, embeddings/s, and the engine process's RSS.
  */
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
-import type { FrameAnalysis } from '../src/shared/engine';
 import { silentLogger } from '../src/main/log/logger';
 import { EngineService } from '../src/main/engine/service';
 import { DEFAULT_CONFIG } from '../src/main/engine/config';
+import type { ProviderName } from '../src/main/engine/providers';
 import { readY4m } from '../src/main/engine/video';
+import { startBusyLoad } from './load';
+import { runPeerInChild } from './peer/run-peer';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -28,6 +35,11 @@ const opt = (name: string, fallback: string) => {
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const videoPath = resolve(opt('--video', resolve(repo, '../shared/testdata/faces/video/live_blink_talk_640x480.y4m')));
 const frameCount = Number(opt('--frames', '10000'));
+const threadSettings = opt('--threads', '1,2').split(',').map(Number);
+const loadCores = Number(opt('--load', '0'));
+const provider = args.includes('--provider') ? (opt('--provider', 'cpu') as ProviderName) : undefined;
+const withPeer = !args.includes('--no-peer');
+const peerFrames = Number(opt('--peer-frames', String(Math.min(frameCount, 2000))));
 const warmup = 100;
 const log = (line: string) => {
   if (!json) console.log(line);
@@ -38,85 +50,136 @@ const pct = (values: number[], p: number) => {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
 };
-const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+const round = (v: number) => Math.round(v * 100) / 100;
 
-async function run(threads: number, frames: Array<{ width: number; height: number; rgba: Uint8Array }>) {
-  const engine = new EngineService({ logger: silentLogger, intraOpThreads: threads });
+/** RSS of the engine process (it is not this process any more). */
+function processRssMb(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+    return Number.isFinite(kb) ? round(kb / 1024) : null;
+  } catch {
+    try {
+      return round(Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) / 1024);
+    } catch {
+      return null;
+    }
+  }
+}
+
+type Frames = Array<{ width: number; height: number; rgba: Uint8Array }>;
+
+async function run(threads: number, load: number, frames: Frames) {
+  const engine = new EngineService({ logger: silentLogger, intraOpThreads: threads, providers: provider ? [provider] : undefined });
   await engine.start();
+  const status = engine.status();
   const stages: Record<string, number[]> = {};
   let embeddings = 0;
   let faces = 0;
-  const next = (i: number) =>
-    new Promise<FrameAnalysis>((done) => {
-      const f = frames[i % frames.length]!;
-      const off = engine.onAnalysis((r) => {
-        off();
-        done(r);
-      });
-      engine.submitFrame({ streamId: 'bench', width: f.width, height: f.height, capturedAt: Date.now(), rgba: f.rgba });
-    });
-  for (let i = 0; i < warmup; i++) await next(i);
-  const rssBefore = process.memoryUsage().rss;
-  const started = performance.now();
-  let rssMid = 0;
-  for (let i = 0; i < frameCount; i++) {
-    const r = await next(i);
-    if (r.primary) faces++;
-    if (r.embedding) embeddings++;
-    for (const [k, v] of Object.entries(r.timingsMs)) (stages[k] ??= []).push(v);
-    if (i === Math.floor(frameCount / 2)) rssMid = process.memoryUsage().rss;
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const rssAfter = process.memoryUsage().rss;
-  const provider = engine.status().provider;
-  await engine.stop();
-  const perStage = Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, { median: round(pct(v, 0.5)), p95: round(pct(v, 0.95)), n: v.length }]));
-  const embedMedian = pct(stages.embedding ?? [], 0.5);
-  return {
-    threads,
-    provider,
-    frames: frameCount,
-    framesWithFace: faces,
-    seconds: round(seconds),
-    trackingFps: round(frameCount / seconds),
-    embeddings,
-    embeddingsPerSecond: round(embeddings / seconds),
-    embeddingCapacityPerSecond: embedMedian > 0 ? round(1000 / embedMedian) : null,
-    rssBeforeMb: mb(rssBefore),
-    rssMidMb: mb(rssMid),
-    rssAfterMb: mb(rssAfter),
-    rssGrowthMb: mb(rssAfter - rssBefore),
-    stagesMs: perStage,
+  let keyFrames = 0;
+  let tracked = 0;
+  const next = (i: number) => {
+    const f = frames[i % frames.length]!;
+    return engine.analyzeFrame({ streamId: 'call-bench', width: f.width, height: f.height, capturedAt: Date.now(), rgba: f.rgba });
   };
+  for (let i = 0; i < warmup; i++) await next(i);
+  const burner = load > 0 ? startBusyLoad(load) : null;
+  try {
+    // let the burners spin up before the clock starts
+    if (burner) {
+      await burner.ready;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const rssBefore = processRssMb(status.pid);
+    let rssMid: number | null = null;
+    const started = performance.now();
+    for (let i = 0; i < frameCount; i++) {
+      const r = await next(i);
+      if (r.primary) faces++;
+      if (r.embedding) embeddings++;
+      if (r.keyFrame) keyFrames++;
+      if (r.source === 'tracked') tracked++;
+      for (const [k, v] of Object.entries(r.timingsMs)) (stages[k] ??= []).push(v);
+      if (i === Math.floor(frameCount / 2)) rssMid = processRssMb(status.pid);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const rssAfter = processRssMb(status.pid);
+    const perStage = Object.fromEntries(
+      Object.entries(stages).map(([k, v]) => [k, { median: round(pct(v, 0.5)), p95: round(pct(v, 0.95)), n: v.length, perSecond: round(v.length / seconds) }]),
+    );
+    const embedMedian = pct(stages.embedding ?? [], 0.5);
+    return {
+      threads,
+      load,
+      provider: status.provider,
+      probes: status.probes ?? [],
+      frames: frameCount,
+      framesWithFace: faces,
+      trackedFrames: tracked,
+      seconds: round(seconds),
+      trackingFps: round(frameCount / seconds),
+      keyFrames,
+      embeddings,
+      embeddingsPerSecond: round(embeddings / seconds),
+      embeddingCapacityPerSecond: embedMedian > 0 ? round(1000 / embedMedian) : null,
+      rssBeforeMb: rssBefore,
+      rssMidMb: rssMid,
+      rssAfterMb: rssAfter,
+      rssGrowthMb: rssBefore !== null && rssAfter !== null ? round(rssAfter - rssBefore) : null,
+      stagesMs: perStage,
+    };
+  } finally {
+    await burner?.stop();
+    await engine.stop();
+  }
 }
 
-const round = (v: number) => Math.round(v * 100) / 100;
-
 async function main(): Promise<void> {
-  const frames: Array<{ width: number; height: number; rgba: Uint8Array }> = [];
+  const frames: Frames = [];
   for await (const f of readY4m(Readable.from([readFileSync(videoPath)]))) frames.push({ width: f.width, height: f.height, rgba: f.rgba });
-  const load = os.loadavg()[0]!;
+  const loadAverage = os.loadavg()[0]!;
+  const cpu = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}`;
   log(`bench:engine — ${videoPath.split('/').slice(-1)[0]} (${frames.length} frames ${frames[0]!.width}×${frames[0]!.height}, looped), ${frameCount} frames per run after ${warmup} warm-up`);
-  log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load average at start ${load.toFixed(2)}, node ${process.version}`);
+  log(`machine: ${cpu}, load average at start ${loadAverage.toFixed(2)}, node ${process.version}`);
   const runs = [];
-  for (const threads of [1, 2]) {
-    const r = await run(threads, frames);
-    runs.push(r);
-    log(`\nintra-op threads ${threads} (provider ${r.provider}): ${r.trackingFps} frames/s sustained over ${r.seconds} s (${r.framesWithFace}/${r.frames} with a face)`);
-    log(`  embeddings: ${r.embeddings} = ${r.embeddingsPerSecond}/s at the ${DEFAULT_CONFIG.maxEmbeddingsPerSecond}/s key-frame limit; embedding stage capacity ≈ ${r.embeddingCapacityPerSecond}/s`);
-    log(`  RSS ${r.rssBeforeMb} MB → ${r.rssMidMb} MB (half) → ${r.rssAfterMb} MB: growth ${r.rssGrowthMb} MB over ${r.frames} frames`);
-    log('  stage        median    p95  (ms)');
-    for (const [k, v] of Object.entries(r.stagesMs)) log(`  ${k.padEnd(11)} ${v.median.toFixed(2).padStart(7)} ${v.p95.toFixed(2).padStart(7)}`);
+  for (const threads of threadSettings) {
+    for (const load of loadCores > 0 ? [0, loadCores] : [0]) {
+      const r = await run(threads, load, frames);
+      runs.push(r);
+      log(`\nintra-op threads ${threads}${load ? `, ${load} core(s) burnt by another process` : ''} (provider ${r.provider}): ${r.trackingFps} frames/s over ${r.seconds} s (${r.framesWithFace}/${r.frames} with a face, ${r.trackedFrames} tracked)`);
+      log(`  embeddings: ${r.embeddings} = ${r.embeddingsPerSecond}/s beside the frame path (pacing ${DEFAULT_CONFIG.maxEmbeddingsPerSecond}/s, ${r.keyFrames} key frames); embedding capacity ≈ ${r.embeddingCapacityPerSecond}/s`);
+      log(`  engine process RSS ${r.rssBeforeMb} MB → ${r.rssMidMb} MB (half) → ${r.rssAfterMb} MB: growth ${r.rssGrowthMb} MB over ${r.frames} frames`);
+      log('  stage        median    p95   ran/s  (ms)');
+      for (const [k, v] of Object.entries(r.stagesMs)) log(`  ${k.padEnd(11)} ${v.median.toFixed(2).padStart(7)} ${v.p95.toFixed(2).padStart(7)} ${v.perSecond.toFixed(1).padStart(7)}`);
+    }
+  }
+  const probes = runs[0]?.probes ?? [];
+  log(`\nproviders probed: ${probes.map((p) => `${p.provider} ${p.used ? 'used' : 'not used'} (${p.reason})`).join('; ') || 'none reported'}`);
+  let peer: Awaited<ReturnType<typeof runPeerInChild>> | null = null;
+  if (withPeer) {
+    peer = await runPeerInChild({ frames: peerFrames, video: videoPath });
+    log(`\npeer ${peer.peer} ${peer.version} (${peer.backend}${peer.simd ? ' SIMD' : ''}, ${peer.threads} thread, detection + mesh only), ${peer.frames} frames (${peer.framesWithFace} with a face):`);
+    log(`  with its own frame-to-frame caching (defaults: skipFrames ${peer.config.skipFrames}, skipTime ${peer.config.skipTime} ms, cacheSensitivity ${peer.config.cacheSensitivity}): ${peer.fps} frames/s, p95 ${peer.msPerFrame.p95} ms`);
+    if (peer.noCache) log(`  caching off (full detection + mesh every frame): ${peer.noCache.fps} frames/s, p95 ${peer.noCache.msPerFrame.p95} ms`);
+    for (const r of runs) {
+      const vsNoCache = peer.noCache ? `, ${round(r.trackingFps / peer.noCache.fps)}× uncached` : '';
+      log(`  engine threads ${r.threads}${r.load ? ` with ${r.load} core burnt` : ''}: ${round(r.trackingFps / peer.fps)}× the peer with caching${vsNoCache}`);
+    }
   }
   const first = runs[0]!;
   const summary = {
     video: videoPath,
-    loadAverageAtStart: load,
+    cpu,
+    loadAverageAtStart: loadAverage,
     cpus: os.cpus().length,
     trackingFps: first.trackingFps,
     embeddingsPerSecond: first.embeddingsPerSecond,
     embeddingCapacityPerSecond: first.embeddingCapacityPerSecond,
     rssGrowthMb: first.rssGrowthMb,
+    peer,
+    ratioToPeer: peer ? round(first.trackingFps / peer.fps) : null,
+    ratioToPeerNoCache: peer?.noCache ? round(first.trackingFps / peer.noCache.fps) : null,
     runs,
   };
   if (json) console.log(JSON.stringify(summary));

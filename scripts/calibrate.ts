@@ -13,11 +13,14 @@
  */
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { FaceAnalyzer, cosine } from '../src/main/engine/analyzer';
 import { CalibrationSchema, deriveThresholds, rates, upperBound95, type Calibration } from '../src/main/engine/calibration';
 import { decodeImage } from '../src/main/engine/decode';
 import { DEFAULT_CONFIG } from '../src/main/engine/config';
-import { defaultModelsDir, loadManifest } from '../src/main/engine/manifest';
+import { cosine } from '../src/main/engine/cosine';
+import { ENGINE_MODELS, defaultModelsDir, loadManifest } from '../src/main/engine/manifest';
+import { embed } from '../src/main/engine/models/embedder';
+import { createSessions } from '../src/main/engine/models/sessions';
+import { analyzeStill } from '../src/main/engine/still';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -43,7 +46,7 @@ async function main(): Promise<void> {
   const targetFnmr = Number(arg('--target-fnmr', '0.05'));
   const out = resolve(arg('--out', join(modelsDir, 'calibration.json')));
   const manifest = loadManifest(modelsDir);
-  const analyzer = await FaceAnalyzer.create({ modelsDir, intraOpThreads: 2 });
+  const sessions = await createSessions({ modelsDir, models: ENGINE_MODELS, intraOpThreads: 2 });
 
   const samples: Sample[] = [];
   const skipped: string[] = [];
@@ -52,12 +55,12 @@ async function main(): Promise<void> {
     if (!statSync(dir).isDirectory()) continue;
     for (const file of readdirSync(dir).sort()) {
       const img = await decodeImage(readFileSync(join(dir, file)), DEFAULT_CONFIG);
-      const r = await analyzer.analyzeStill(img);
+      const r = await analyzeStill(sessions.run, img, DEFAULT_CONFIG, (aligned) => embed(sessions.run, aligned));
       if (r.embeddingF32) samples.push({ person, file: `${person}/${file}`, embedding: r.embeddingF32 });
       else skipped.push(`${person}/${file}`);
     }
   }
-  await analyzer.release();
+  await sessions.release();
   const pairs: Pair[] = [];
   for (let i = 0; i < samples.length; i++)
     for (let j = i + 1; j < samples.length; j++) {

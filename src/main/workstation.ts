@@ -7,6 +7,7 @@ import { RecordingGate } from './call/recording-gate';
 import type { SignalingTuning } from './call/signaling-client';
 import { CaseStore } from './caselog/store';
 import type { KeyProvider } from './caselog/key-provider';
+import type { EngineChannelFactory } from './engine/process/channel';
 import { EngineService } from './engine/service';
 import { CaseSync } from './sync/case-sync';
 import { FrameDiagnostics } from './frames/frame-diagnostics';
@@ -35,6 +36,8 @@ export interface WorkstationOptions {
   syncToken?: string;
   /** Tuning of a call's signaling connection (reconnect backoff, ping); tests shorten it. */
   callSignaling?: SignalingTuning;
+  /** How the engine process is started: Electron's utilityProcess in the app, child_process.fork by default. */
+  engineChannel?: EngineChannelFactory;
 }
 
 export interface Workstation {
@@ -160,15 +163,16 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
 const STOPPED: EngineStatus = { state: 'stopped', provider: null, restarts: 0 };
 
 /**
- * Starts the face engine in its worker and connects it: consumed frames go to its mailbox, its status
- * goes to the UI. A failed model load or a worker crash never throws here: the engine restarts itself
- * and the status (and a notice) tell the agent.
+ * Starts the face engine in its own process and connects it: consumed frames go to its scheduler, its status
+ * goes to the UI. A failed model load or a crash of the engine process never throws here: the supervisor
+ * restarts it and the status (and a notice) tell the agent.
  */
 function startEngine(options: WorkstationOptions, bus: EventBus, frames: FrameDiagnostics): EngineService {
-  const engine = new EngineService({ logger: options.log, modelsDir: options.modelsDir ?? undefined });
+  const engine = new EngineService({ logger: options.log, modelsDir: options.modelsDir ?? undefined, channel: options.engineChannel });
   let restarts = 0;
   engine.onStatus((status) => {
     bus.emit('engine.status', status);
+    // load figures change twice a second; the notice is for restarts only
     if (status.restarts > restarts) bus.emit('app.notice', { level: 'warning', code: 'UNAVAILABLE', key: 'engineRestarted', detail: status.message });
     restarts = status.restarts;
   });

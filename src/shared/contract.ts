@@ -70,6 +70,17 @@ export const EngineStatusSchema = z.object({
   provider: z.string().nullable(),
   message: z.string().optional(),
   restarts: z.number().int(),
+  /** Engine process id while it runs (diagnostics; the crash tests kill it). */
+  pid: z.number().int().optional(),
+  /**
+   * Share of the last second the engine spent analysing frames, 0..1 (1 = it cannot take more). Together with
+   * degraded, what the status bar shows as 分析降级.
+   */
+  load: z.number().min(0).max(1).optional(),
+  /** The priority stream (the customer's during a call) is analysed below its target rate, or frames are being dropped. */
+  degraded: z.boolean().optional(),
+  /** Execution providers tried at start, in order, and why each was or was not used. */
+  probes: z.array(z.object({ provider: z.string(), used: z.boolean(), reason: z.string() })).optional(),
 });
 export type EngineStatus = z.infer<typeof EngineStatusSchema>;
 

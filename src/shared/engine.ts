@@ -11,7 +11,10 @@ export const PointSchema = z.tuple([z.number(), z.number()]);
 export type Point = z.infer<typeof PointSchema>;
 
 export const PoseSchema = z.object({
-  /** Degrees; positive = the face turned towards the image's right (a right-facing profile is ≈ +60…90). See docs/engine.md. */
+  /**
+   * Degrees; positive = the nose points towards the image's left (the subject turns to their own right; the
+   * profile in faces/pose/ham_t1.90s.jpg is ≈ +60). The fr_pose convention, which the landmark estimate follows. See docs/engine.md.
+   */
   yaw: z.number(),
   /** Degrees, from the pose model's pitch head (sign as the model gives it; see docs/engine.md). */
   pitch: z.number(),
@@ -72,6 +75,26 @@ export type Face = z.infer<typeof FaceSchema>;
 export const StageTimingsSchema = z.record(z.string(), z.number());
 export type StageTimings = z.infer<typeof StageTimingsSchema>;
 
+/**
+ * How old each part of a frame result is, in ms before this frame's capturedAt (0 = computed on this very
+ * frame; null = not computed yet for the face being tracked). The tracking pipeline (docs/engine.md) runs
+ * the detector, the liveness model, the pose model and the embedding only on some frames and carries their
+ * last values forward; consumers that need a fresh value (a challenge step, an evidence frame) check here.
+ */
+export const FieldAgesSchema = z.object({
+  /** faceCount and others: from the last full detection. */
+  detection: z.number().nullable(),
+  /** primary.box, primary.landmarks, points5, eyes, mouthOpening, pose, quality: every frame with a face (0). */
+  landmarks: z.number().nullable(),
+  /** primary.liveness (passive anti-spoofing). */
+  liveness: z.number().nullable(),
+  /** poseModel (the fr_pose network; primary.pose is the landmark estimate of this frame). */
+  poseModel: z.number().nullable(),
+  /** embedding: the key frame it was computed on. */
+  embedding: z.number().nullable(),
+});
+export type FieldAges = z.infer<typeof FieldAgesSchema>;
+
 /** One analysed video frame (the every-frame path). */
 export const FrameAnalysisSchema = z.object({
   streamId: z.string(),
@@ -83,8 +106,19 @@ export const FrameAnalysisSchema = z.object({
   primary: FaceSchema.nullable(),
   /** Boxes of the other faces (presence check). */
   others: z.array(BoxSchema),
-  /** Unit-length embedding of the primary face, only on quality-gated key frames. */
+  /**
+   * Unit-length embedding of the primary face from a quality-gated key frame. Embeddings are computed off the
+   * every-frame path, so it rides on the first result after it is ready; ages.embedding says how old its key
+   * frame is (0 for offline analysis, which waits for it).
+   */
   embedding: z.array(z.number()).optional(),
+  /** Quality-gated key frame: an embedding of this frame was requested. */
+  keyFrame: z.boolean().default(false),
+  /** How primary was found: a full detection on this frame, or tracked from the previous frame's landmarks. */
+  source: z.enum(['detected', 'tracked', 'none']).default('none'),
+  /** The last output of the fr_pose network for this face (primary.pose is the per-frame landmark estimate). */
+  poseModel: PoseSchema.optional(),
+  ages: FieldAgesSchema.default({ detection: null, landmarks: null, liveness: null, poseModel: null, embedding: null }),
   timingsMs: StageTimingsSchema,
   /** Frames of this stream replaced in the mailbox since the previous result. */
   droppedFrames: z.number().int(),

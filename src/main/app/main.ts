@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { app, session } from 'electron';
 import { createLogger } from '../log/logger';
 import { backendTokenFromEnv, createWorkstation } from '../workstation';
+import { utilityChannel } from './engine-utility-channel';
 import { registerIpc } from './ipc';
 import { SafeStorageKeyProvider } from './safe-storage-key-provider';
 import { restrictPermissions } from './permissions';
@@ -27,6 +28,8 @@ void app.whenReady().then(async () => {
     log,
     // packaged: models ship beside the asar (electron-builder.yml extraResources)
     modelsDir: app.isPackaged ? join(process.resourcesPath, 'models') : undefined,
+    // the face engine in a utilityProcess: a native fault in a GPU driver ends it, not the app
+    engineChannel: utilityChannel,
     keyProvider: new SafeStorageKeyProvider(join(app.getPath('userData'), 'case-log.key.enc')),
     // one token for sync and calls; main keeps it, the renderer never sees it
     backendToken: backendTokenFromEnv(),

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { deflateSync, crc32 } from 'node:zlib';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AppFailure } from '../../shared/errors';
 import { DEFAULT_CONFIG } from './config';
 import { decodeImage } from './decode';
@@ -79,7 +79,12 @@ describe('decodeImage', () => {
   });
 
   it('rejects a non-image', async () => {
-    await expectCode(decodeImage(Buffer.from('%PDF-1.4 this is not an image at all'), limits), 'CORRUPT_INPUT', /not a readable image/);
+    await expectCode(decodeImage(Buffer.from('%PDF-1.4 this is not an image at all'), limits), 'CORRUPT_INPUT', /not a JPEG, PNG or WebP image \(it looks like a PDF document\)/);
+  });
+
+  it.each(['gif', 'tiff'] as const)('refuses %s, which libvips could read, before it sees it', async (format) => {
+    const bytes = await red().toFormat(format).toBuffer();
+    await expectCode(decodeImage(bytes, limits), 'CORRUPT_INPUT', new RegExp(`not a JPEG, PNG or WebP image \\(it looks like a ${format.toUpperCase()} image\\)`));
   });
 
   it('rejects a truncated JPEG', async () => {
@@ -96,5 +101,25 @@ describe('decodeImage', () => {
 
   it('rejects an oversized file before looking at it', async () => {
     await expectCode(decodeImage(new Uint8Array(1024), { ...limits, maxBytes: 100 }), 'CORRUPT_INPUT', /too large/);
+  });
+
+  it("refuses a file whose content libvips reads as another format than its signature says", async () => {
+    // libvips sniffs by content as well, so a real file cannot show this today; the check is what keeps a loader
+    // we did not choose (tiff here) from ever decoding it if that changes.
+    vi.resetModules();
+    vi.doMock('sharp', () => ({ default: () => ({ metadata: async () => ({ format: 'tiff', width: 10, height: 10 }) }) }));
+    try {
+      const { decodeImage: decodeMocked } = await import('./decode');
+      const bytes = await red().png().toBuffer();
+      // a fresh module graph: its AppFailure is another class object than the one imported above
+      await expect(decodeMocked(bytes, limits)).rejects.toMatchObject({
+        name: 'AppFailure',
+        code: 'CORRUPT_INPUT',
+        message: expect.stringMatching(/starts like a PNG image but its content reads as tiff/),
+      });
+    } finally {
+      vi.doUnmock('sharp');
+      vi.resetModules();
+    }
   });
 });

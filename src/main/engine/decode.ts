@@ -1,11 +1,13 @@
 /**
- * Still-image decoding with sharp: JPEG, PNG, WebP (and whatever else libvips reads), EXIF orientation
- * applied, alpha flattened, downscaled for analysis. Bad input becomes an AppFailure, never a crash, and
- * huge images are refused from their header before any pixel is decoded (bounded memory).
+ * Still-image decoding with sharp: JPEG, PNG and WebP only — the format is checked from the first bytes
+ * (image-type.ts) before libvips sees the file, and libvips must then agree on it. EXIF orientation applied,
+ * alpha flattened, downscaled for analysis. Bad input becomes an AppFailure, never a crash, and huge images
+ * are refused from their header before any pixel is decoded (bounded memory).
  */
 import sharp from 'sharp';
 import { AppFailure } from '../../shared/errors';
 import type { RawImage } from './image';
+import { assertStillImage, stillImageName, type StillImageType } from './image-type';
 
 export interface DecodeLimits {
   maxInputPixels: number;
@@ -14,7 +16,7 @@ export interface DecodeLimits {
   maxBytes?: number;
 }
 
-const SUPPORTED = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'heif', 'avif']);
+const SUPPORTED: ReadonlySet<string> = new Set<StillImageType>(['jpeg', 'png', 'webp']);
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 export interface DecodedImage extends RawImage {
@@ -22,7 +24,7 @@ export interface DecodedImage extends RawImage {
   /** Size of the original after EXIF rotation, before downscaling. */
   originalWidth: number;
   originalHeight: number;
-  format: string;
+  format: StillImageType;
 }
 
 export async function decodeImage(input: Uint8Array, limits: DecodeLimits): Promise<DecodedImage> {
@@ -30,14 +32,21 @@ export async function decodeImage(input: Uint8Array, limits: DecodeLimits): Prom
   if (input.byteLength > (limits.maxBytes ?? DEFAULT_MAX_BYTES)) {
     throw new AppFailure('CORRUPT_INPUT', `the image file is too large (${(input.byteLength / 1e6).toFixed(1)} MB)`);
   }
+  // Before sharp: only these three formats ever reach a libvips loader.
+  const sniffed = assertStillImage(input);
+  const name = stillImageName(sniffed);
   const buffer = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
   try {
     meta = await sharp(buffer, { limitInputPixels: limits.maxInputPixels, failOn: 'error' }).metadata();
   } catch {
-    throw new AppFailure('CORRUPT_INPUT', 'the file is not a readable image (unknown or corrupt format)');
+    throw new AppFailure('CORRUPT_INPUT', `the file starts like a ${name} image but is not a readable one (corrupt or truncated header)`);
   }
-  if (!meta.format || !SUPPORTED.has(meta.format)) throw new AppFailure('CORRUPT_INPUT', `unsupported image format: ${meta.format ?? 'unknown'}`);
+  // libvips picks its loader from the content too; anything but the sniffed format (a PNG signature glued to
+  // another format's body, say) is refused rather than handed to a loader we did not choose.
+  if (meta.format !== sniffed || !SUPPORTED.has(meta.format)) {
+    throw new AppFailure('CORRUPT_INPUT', `the file starts like a ${name} image but its content reads as ${meta.format ?? 'an unknown format'}`);
+  }
   const w = meta.width ?? 0;
   const h = meta.height ?? 0;
   if (w <= 0 || h <= 0) throw new AppFailure('CORRUPT_INPUT', 'the image has no dimensions');
@@ -64,9 +73,20 @@ export async function decodeImage(input: Uint8Array, limits: DecodeLimits): Prom
       data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
       originalWidth,
       originalHeight,
-      format: meta.format,
+      format: sniffed,
     };
   } catch {
-    throw new AppFailure('CORRUPT_INPUT', `the ${meta.format} image is truncated or corrupt and cannot be decoded`);
+    throw new AppFailure('CORRUPT_INPUT', `the ${name} image is truncated or corrupt and cannot be decoded`);
   }
+}
+
+/**
+ * Defence in depth for the engine process: libvips may only run its JPEG, PNG and WebP buffer loaders. The
+ * first-bytes check already refuses everything else; this closes the door even if a file slipped past it
+ * (every other libvips loader — TIFF, SVG, PDF, HEIF, … — is attack surface nobody here needs).
+ * Process-wide, so only the engine process calls it.
+ */
+export function restrictDecodersToStillImages(): void {
+  sharp.block({ operation: ['VipsForeignLoad'] });
+  sharp.unblock({ operation: ['VipsForeignLoadJpegBuffer', 'VipsForeignLoadPngBuffer', 'VipsForeignLoadWebpBuffer'] });
 }

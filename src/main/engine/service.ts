@@ -1,28 +1,25 @@
 /**
  * EngineService: the face engine as the rest of main sees it (plain Node, no Electron).
  *
- *  - runs the models in a worker thread, restarts it after a crash or a failed load, reports status;
- *  - per-stream latest-frame mailbox: while the worker is busy, a newer frame replaces the waiting one
- *    (counted as dropped) — never a queue;
- *  - embeddings only on quality-gated key frames, at most `maxEmbeddingsPerSecond` per stream;
- *  - still images and comparisons with calibrated bands.
+ * It composes the process supervisor (supervisor.ts: the engine in its own process, restarts, status) and the
+ * frame scheduler (scheduler.ts: one waiting frame per stream, the customer's stream first, load); and adds
+ * key-frame pacing, still images and comparisons with the calibrated bands.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { EngineStatus } from '../../shared/contract';
 import type { Comparison, FrameAnalysis, ImageAnalysis } from '../../shared/engine';
-import { AppFailure, isErrorCode, type ErrorCode } from '../../shared/errors';
+import { AppFailure, isErrorCode } from '../../shared/errors';
 import type { Frame } from '../../shared/frame';
 import type { Logger } from '../log/logger';
-import { LatestFrameMailbox } from '../frames/latest-frame-mailbox';
-import { cosine } from './cosine';
 import { compareWith, loadCalibration, type Calibration } from './calibration';
 import { DEFAULT_CONFIG, type EngineConfig } from './config';
+import { cosine } from './cosine';
+import { assertStillImage } from './image-type';
 import { defaultModelsDir, loadManifest } from './manifest';
-import type { ImageRequest, WorkerReply, WorkerRequest } from './protocol';
+import type { EngineChannelFactory } from './process/channel';
+import type { EngineReply, FrameRequest } from './protocol';
 import type { ProviderName } from './providers';
+import { FrameScheduler, type SchedulerOptions } from './scheduler';
+import { EngineSupervisor } from './supervisor';
 
 export interface EngineServiceOptions {
   logger: Logger;
@@ -31,12 +28,17 @@ export interface EngineServiceOptions {
   intraOpThreads?: number;
   providers?: ProviderName[];
   config?: Partial<EngineConfig>;
-  /** Where the worker script is; default: found next to this module (source or electron-vite build). */
-  workerUrl?: URL;
+  /** How the engine process is started (default child_process.fork; the Electron app passes utilityProcess). */
+  channel?: EngineChannelFactory;
+  /** The engine process entry (default: found next to this module). */
+  entry?: { modulePath: string; execArgv: string[] };
   /** Consecutive failed starts before giving up with state 'failed' (default 5). */
   maxConsecutiveFailures?: number;
   /** First restart delay; doubles per consecutive failure up to 10 s (default 500 ms). */
   restartDelayMs?: number;
+  scheduler?: SchedulerOptions;
+  /** How often load and degraded are recomputed for the status (ms, default 500). */
+  loadIntervalMs?: number;
 }
 
 export interface CompareResult {
@@ -48,62 +50,62 @@ export interface CompareResult {
 
 type Listener<T> = (value: T) => void;
 
-interface Pending {
-  resolve: (r: ImageAnalysis) => void;
+interface Waiter {
+  resolve: (r: FrameAnalysis) => void;
   reject: (e: Error) => void;
 }
 
-/** Finds the worker: worker.ts beside this file under tsx/vitest, engine-worker.mjs in the build. */
-export function resolveWorker(): { url: URL; execArgv?: string[] } {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const tsx = pathToFileURL(createRequire(here).resolve('tsx')).href;
-    return { url: new URL('./worker.ts', here), execArgv: ['--import', tsx] };
-  }
-  // electron-vite emits out/main/engine-worker.js (.mjs with other output settings); this module may sit in
-  // out/main/ itself or in out/main/chunks/.
-  const names = ['engine-worker.js', 'engine-worker.mjs'];
-  const candidates = names.flatMap((n) => [new URL(`./${n}`, here), new URL(`../${n}`, here)]);
-  for (const url of candidates) if (existsSync(fileURLToPath(url))) return { url };
-  throw new AppFailure('UNAVAILABLE', `engine worker script not found next to ${fileURLToPath(here)} (expected engine-worker.js; rebuild with: npm run build)`);
+interface QueuedFrame {
+  frame: Frame;
+  pixels: Uint8Array;
+  offline: boolean;
+  waiter?: Waiter;
 }
 
 export class EngineService {
-  private worker: Worker | null = null;
-  private state: EngineStatus = { state: 'stopped', provider: null, restarts: 0 };
-  private readonly statusListeners = new Set<Listener<EngineStatus>>();
+  private readonly supervisor: EngineSupervisor;
+  private readonly scheduler: FrameScheduler<QueuedFrame>;
   private readonly analysisListeners = new Set<Listener<FrameAnalysis>>();
-  private readonly mailbox = new LatestFrameMailbox<{ frame: Frame; pixels: ArrayBuffer; dropped: number }>();
-  private readonly lastEmbeddingAt = new Map<string, number>();
-  private frameInFlight = false;
-  /** The stream of the frame in the worker right now, and whether it was released meanwhile. */
-  private inFlightStream: string | null = null;
-  private inFlightReleased = false;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
-  private consecutiveFailures = 0;
-  private restartTimer: NodeJS.Timeout | null = null;
-  private stopping = false;
-  private readyWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  private readonly lastKeyFrameAt = new Map<string, number>();
+  /** The frame in the engine right now (one at a time: the engine's every-frame path is sequential). */
+  private inFlight: { seq: number; streamId: string; waiter?: Waiter; released: boolean } | null = null;
+  private readonly pendingImages = new Map<number, { resolve: (r: ImageAnalysis) => void; reject: (e: Error) => void }>();
+  private nextSeq = 1;
+  private loadTimer: NodeJS.Timeout | null = null;
   private calibration: Calibration | null = null;
   private readonly modelsDir: string;
   private readonly config: EngineConfig;
   private readonly log: Logger;
-  private lastRoundRobin = '';
 
   constructor(private readonly options: EngineServiceOptions) {
     this.modelsDir = options.modelsDir ?? defaultModelsDir();
     this.config = { ...DEFAULT_CONFIG, ...options.config, quality: { ...DEFAULT_CONFIG.quality, ...options.config?.quality } };
     this.log = options.logger.child({ component: 'engine' });
+    this.scheduler = new FrameScheduler<QueuedFrame>(options.scheduler);
+    this.supervisor = new EngineSupervisor({
+      logger: options.logger,
+      init: { modelsDir: this.modelsDir, intraOpThreads: options.intraOpThreads ?? 1, providers: options.providers, config: options.config },
+      channel: options.channel,
+      entry: options.entry,
+      maxConsecutiveFailures: options.maxConsecutiveFailures,
+      restartDelayMs: options.restartDelayMs,
+    });
+    this.supervisor.onReply((m) => this.onReply(m));
+    this.supervisor.onGone((reason) => this.onEngineGone(reason));
+    this.supervisor.onStatus((s) => {
+      if (s.state === 'ready') {
+        this.startLoadTimer();
+        this.pump();
+      } else this.stopLoadTimer();
+    });
   }
 
   status(): EngineStatus {
-    return { ...this.state };
+    return this.supervisor.status();
   }
 
   onStatus(listener: Listener<EngineStatus>): () => void {
-    this.statusListeners.add(listener);
-    return () => this.statusListeners.delete(listener);
+    return this.supervisor.onStatus(listener);
   }
 
   onAnalysis(listener: Listener<FrameAnalysis>): () => void {
@@ -111,74 +113,77 @@ export class EngineService {
     return () => this.analysisListeners.delete(listener);
   }
 
-  /** Starts the worker; resolves when the models are loaded, rejects if the engine ends up 'failed'. */
+  /** Starts the engine process; resolves when the models are loaded, rejects if the engine ends up 'failed'. */
   start(): Promise<void> {
-    this.stopping = false;
-    if (this.state.state === 'ready') return Promise.resolve();
-    const ready = new Promise<void>((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
-    if (!this.worker && !this.restartTimer) this.spawn('starting');
-    return ready;
+    return this.supervisor.start();
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    this.restartTimer = null;
-    const worker = this.worker;
-    this.worker = null;
-    this.mailbox.clear();
-    this.frameInFlight = false;
-    this.rejectPending('UNAVAILABLE', 'engine stopped');
-    for (const w of this.readyWaiters.splice(0)) w.reject(new AppFailure('UNAVAILABLE', 'engine stopped'));
-    if (worker) await worker.terminate();
-    this.setStatus({ state: 'stopped', provider: null, restarts: this.state.restarts });
+    for (const item of this.scheduler.clearWaiting()) item.waiter?.reject(new AppFailure('UNAVAILABLE', 'engine stopped'));
+    this.stopLoadTimer();
+    await this.supervisor.stop();
+    this.failInFlight('engine stopped');
   }
 
   /**
-   * The latest-frame mailbox. The frame's pixels are copied once (the caller's buffer may be reused);
-   * a frame still waiting for the same stream is replaced and counted as dropped.
+   * A live frame: it waits in its stream's slot (a newer one replaces it, counted as dropped) until the
+   * scheduler gives it to the engine. The pixels are copied once (the caller's buffer may be reused).
    */
   submitFrame(frame: Frame): void {
-    if (this.state.state !== 'ready') return;
-    // a fresh copy (Buffer#slice would be a view into a shared pool, which must never be transferred)
-    const pixels = new Uint8Array(frame.rgba).buffer;
-    const entry = { frame: { ...frame, rgba: new Uint8Array(0) }, pixels, dropped: 0 };
-    const previous = this.mailbox.put(frame.streamId, entry);
-    if (previous) entry.dropped = previous.dropped + 1;
-    this.pump();
+    if (!this.supervisor.ready) return;
+    this.enqueue(frame, false);
   }
 
   /**
-   * Forgets a stream (its call ended): its waiting frame and its embedding pacing. The worker keeps
-   * no per-stream state (every frame is analysed on its own), so nothing needs to cross to it; a
-   * result still in flight for the stream is delivered but leaves no state behind.
+   * One frame, one result: for callers that need the answer to this frame (a file, a recording, the bench).
+   * `offline` waits in the engine for the frame's embedding and every model due on it (deterministic).
+   * Rejects, never hangs: when the frame fails, is replaced by a newer frame of its stream, or is lost in an
+   * engine restart (the caller may retry once the engine is ready again: `whenReady()`).
    */
-  releaseStream(streamId: string): void {
-    this.mailbox.take(streamId);
-    this.lastEmbeddingAt.delete(streamId);
-    if (this.inFlightStream === streamId) this.inFlightReleased = true;
+  async analyzeFrame(frame: Frame, options: { offline?: boolean } = {}): Promise<FrameAnalysis> {
+    await this.supervisor.whenReady();
+    return new Promise<FrameAnalysis>((resolve, reject) => this.enqueue(frame, options.offline ?? false, { resolve, reject }));
   }
 
-  /** Streams with per-stream state (waiting frame or embedding pacing); for tests and diagnostics. */
+  /** Resolves once the engine is ready (after a restart), rejects when it is stopped or failed. */
+  whenReady(): Promise<void> {
+    return this.supervisor.whenReady();
+  }
+
+  /** Forgets a stream (its call ended): its waiting frame, pacing and rates here, its tracking state in the engine. */
+  releaseStream(streamId: string): void {
+    this.scheduler.release(streamId)?.waiter?.reject(new AppFailure('UNAVAILABLE', 'stream released'));
+    this.lastKeyFrameAt.delete(streamId);
+    if (this.inFlight?.streamId === streamId) this.inFlight.released = true;
+    this.supervisor.send({ type: 'release', streamId });
+  }
+
+  /** Streams with per-stream state here; for tests and diagnostics. */
   trackedStreams(): string[] {
-    return [...new Set([...this.mailbox.pendingStreams(), ...this.lastEmbeddingAt.keys()])];
+    return [...new Set([...this.scheduler.streams(), ...this.lastKeyFrameAt.keys()])];
   }
 
   /** Frames waiting (at most one per stream). */
   mailboxSize(): number {
-    return this.mailbox.size;
+    return this.scheduler.waiting;
   }
 
+  /** Per-stream offered/analysed/dropped rates over the last second. */
+  rates(): ReturnType<FrameScheduler<QueuedFrame>['rates']> {
+    return this.scheduler.rates(performance.now());
+  }
+
+  /** A still image (JPEG, PNG or WebP, checked by its first bytes here and again in the engine). */
   async analyzeImage(bytes: Uint8Array): Promise<ImageAnalysis> {
-    await this.whenReady();
-    const worker = this.worker;
-    if (!worker) throw new AppFailure('UNAVAILABLE', 'face engine is not running');
-    const id = this.nextId++;
-    const copy = new Uint8Array(bytes).buffer;
+    assertStillImage(bytes);
+    await this.supervisor.whenReady();
+    const id = this.nextSeq++;
     return new Promise<ImageAnalysis>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      const request: ImageRequest = { type: 'image', id, bytes: copy };
-      worker.postMessage(request, [copy]);
+      this.pendingImages.set(id, { resolve, reject });
+      if (!this.supervisor.send({ type: 'image', id, bytes: new Uint8Array(bytes) })) {
+        this.pendingImages.delete(id);
+        reject(new AppFailure('UNAVAILABLE', 'face engine is not running'));
+      }
     });
   }
 
@@ -207,102 +212,58 @@ export class EngineService {
     return this.calibration;
   }
 
-  /** Test hook: kills the worker the way a native fault would. */
-  crashWorkerForTest(): void {
-    this.worker?.postMessage({ type: 'crash' } satisfies WorkerRequest);
+  /** Test hook: the engine process calls process.abort(), as a native fault in a driver would end it. */
+  abortEngineForTest(): void {
+    this.supervisor.send({ type: 'abort' });
   }
 
-  private whenReady(): Promise<void> {
-    if (this.state.state === 'ready') return Promise.resolve();
-    if (this.state.state === 'stopped' || this.state.state === 'failed') {
-      return Promise.reject(new AppFailure('UNAVAILABLE', `face engine is ${this.state.state}${this.state.message ? `: ${this.state.message}` : ''}`));
-    }
-    return new Promise<void>((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+  private enqueue(frame: Frame, offline: boolean, waiter?: Waiter): void {
+    // a fresh copy (Buffer#slice would be a view into a shared pool, and the caller reuses its buffer)
+    const item: QueuedFrame = { frame: { ...frame, rgba: new Uint8Array(0) }, pixels: new Uint8Array(frame.rgba), offline, waiter };
+    const replaced = this.scheduler.offer(frame.streamId, item, performance.now());
+    replaced?.waiter?.reject(new AppFailure('UNAVAILABLE', 'frame dropped: a newer frame of the stream replaced it'));
+    this.pump();
   }
 
-  private setStatus(next: EngineStatus): void {
-    this.state = next;
-    const snapshot = { ...next };
-    for (const l of this.statusListeners) {
-      try {
-        l(snapshot);
-      } catch (error) {
-        this.log.warn({ err: error }, 'engine status listener failed');
-      }
-    }
-  }
-
-  private spawn(state: 'starting' | 'restarting'): void {
-    this.restartTimer = null;
-    this.setStatus({ ...this.state, state, provider: null });
-    let worker: Worker;
-    try {
-      const target = this.options.workerUrl ? { url: this.options.workerUrl } : resolveWorker();
-      worker = new Worker(target.url, { execArgv: target.execArgv, stdout: false, stderr: false });
-    } catch (error) {
-      this.onWorkerGone(error instanceof Error ? error.message : String(error));
-      return;
-    }
-    this.worker = worker;
-    worker.on('message', (m: WorkerReply) => this.onMessage(worker, m));
-    worker.on('error', (error) => {
-      if (this.worker === worker) this.log.error({ err: error.message }, 'engine worker crashed');
-    });
-    worker.on('exit', (code) => {
-      if (this.worker === worker) this.onWorkerGone(`engine worker exited (code ${code})`);
-    });
-    const init: WorkerRequest = {
-      type: 'init',
-      modelsDir: this.modelsDir,
-      intraOpThreads: this.options.intraOpThreads ?? 1,
-      providers: this.options.providers,
-      config: this.options.config,
+  /** Sends the next frame when the engine is idle. */
+  private pump(): void {
+    if (this.inFlight || !this.supervisor.ready) return;
+    const now = performance.now();
+    const next = this.scheduler.next(now);
+    if (!next) return;
+    const { streamId, item, dropped } = next;
+    const last = this.lastKeyFrameAt.get(streamId);
+    const f = item.frame;
+    // 10 % slack: at 30 frames/s a 100 ms spacing would otherwise often wait for the 4th frame (133 ms)
+    const embeddingAllowed = last === undefined || f.capturedAt - last >= 900 / this.config.maxEmbeddingsPerSecond || f.capturedAt < last;
+    const seq = this.nextSeq++;
+    const request: FrameRequest = {
+      type: 'frame',
+      seq,
+      streamId,
+      width: f.width,
+      height: f.height,
+      capturedAt: f.capturedAt,
+      pixels: item.pixels,
+      droppedFrames: dropped,
+      embeddingAllowed,
+      offline: item.offline,
     };
-    worker.postMessage(init);
+    this.inFlight = { seq, streamId, waiter: item.waiter, released: false };
+    this.scheduler.started(now);
+    if (!this.supervisor.send(request)) this.failInFlight('face engine is not running');
   }
 
-  private onWorkerGone(reason: string): void {
-    const old = this.worker;
-    this.worker = null;
-    if (old) void old.terminate();
-    this.frameInFlight = false;
-    this.rejectPending('UNAVAILABLE', `face engine restarted: ${reason}`);
-    if (this.stopping) return;
-    this.consecutiveFailures++;
-    const max = this.options.maxConsecutiveFailures ?? 5;
-    if (this.consecutiveFailures > max) {
-      this.log.error({ reason }, 'engine failed permanently');
-      this.setStatus({ state: 'failed', provider: null, restarts: this.state.restarts, message: reason });
-      for (const w of this.readyWaiters.splice(0)) w.reject(new AppFailure('UNAVAILABLE', `face engine failed: ${reason}`));
-      return;
-    }
-    const delay = Math.min(10_000, (this.options.restartDelayMs ?? 500) * 2 ** (this.consecutiveFailures - 1));
-    this.log.warn({ reason, delay }, 'engine worker will restart');
-    this.setStatus({ state: 'restarting', provider: null, restarts: this.state.restarts + 1, message: reason });
-    this.restartTimer = setTimeout(() => this.spawn('restarting'), delay);
-  }
-
-  private onMessage(worker: Worker, message: WorkerReply): void {
-    if (worker !== this.worker) return;
+  private onReply(message: EngineReply): void {
     switch (message.type) {
-      case 'ready':
-        this.consecutiveFailures = 0;
-        this.log.info({ provider: message.provider }, 'engine ready');
-        this.setStatus({ state: 'ready', provider: message.provider, restarts: this.state.restarts });
-        for (const w of this.readyWaiters.splice(0)) w.resolve();
-        this.pump();
-        return;
-      case 'initError':
-        this.log.error({ code: message.code, message: message.message }, 'engine failed to load');
-        // a load failure counts like a crash: restart with backoff, then give up
-        this.onWorkerGone(message.message);
-        return;
       case 'frameResult': {
-        this.frameInFlight = false;
+        const flight = this.inFlight;
+        if (!flight || flight.seq !== message.seq) return;
+        this.inFlight = null;
         const r = message.result;
-        if (r.embedding && !(this.inFlightReleased && this.inFlightStream === r.streamId)) this.lastEmbeddingAt.set(r.streamId, r.capturedAt);
-        this.inFlightStream = null;
-        this.inFlightReleased = false;
+        this.scheduler.finished(flight.streamId, performance.now());
+        if (r.keyFrame && !flight.released) this.lastKeyFrameAt.set(r.streamId, r.capturedAt);
+        flight.waiter?.resolve(r);
         for (const l of this.analysisListeners) {
           try {
             l(r);
@@ -313,50 +274,60 @@ export class EngineService {
         this.pump();
         return;
       }
-      case 'frameError':
-        this.frameInFlight = false;
+      case 'frameError': {
+        const flight = this.inFlight;
+        if (!flight || flight.seq !== message.seq) return;
+        this.inFlight = null;
+        this.scheduler.finished(flight.streamId, performance.now());
         this.log.warn({ streamId: message.streamId, message: message.message }, 'frame analysis failed');
+        flight.waiter?.reject(new AppFailure('INTERNAL', `frame analysis failed: ${message.message}`));
         this.pump();
         return;
+      }
       case 'imageResult':
-        this.pending.get(message.id)?.resolve(message.result);
-        this.pending.delete(message.id);
+        this.pendingImages.get(message.id)?.resolve(message.result);
+        this.pendingImages.delete(message.id);
         return;
       case 'imageError':
-        this.pending.get(message.id)?.reject(new AppFailure(isErrorCode(message.code) ? message.code : 'INTERNAL', message.message));
-        this.pending.delete(message.id);
+        this.pendingImages.get(message.id)?.reject(new AppFailure(isErrorCode(message.code) ? message.code : 'INTERNAL', message.message));
+        this.pendingImages.delete(message.id);
+        return;
+      default:
         return;
     }
   }
 
-  /** Sends the next waiting frame (round-robin over streams) when the worker is idle. */
-  private pump(): void {
-    if (this.frameInFlight || !this.worker || this.state.state !== 'ready' || this.mailbox.size === 0) return;
-    const ids = this.mailbox.pendingStreams().sort();
-    const streamId = ids.find((id) => id > this.lastRoundRobin) ?? ids[0]!;
-    this.lastRoundRobin = streamId;
-    const entry = this.mailbox.take(streamId)!;
-    const { frame, pixels, dropped } = entry;
-    const last = this.lastEmbeddingAt.get(streamId);
-    const embeddingAllowed = last === undefined || frame.capturedAt - last >= 1000 / this.config.maxEmbeddingsPerSecond || frame.capturedAt < last;
-    this.frameInFlight = true;
-    this.inFlightStream = streamId;
-    this.inFlightReleased = false;
-    const request: WorkerRequest = {
-      type: 'frame',
-      streamId,
-      width: frame.width,
-      height: frame.height,
-      capturedAt: frame.capturedAt,
-      pixels,
-      droppedFrames: dropped,
-      embeddingAllowed,
-    };
-    this.worker.postMessage(request, [pixels]);
+  /** The engine process is gone: the frame in it and every pending image are lost (their callers are told). */
+  private onEngineGone(reason: string): void {
+    if (this.inFlight) this.scheduler.abandoned(performance.now());
+    this.failInFlight(`face engine restarted: ${reason}`);
+    for (const p of this.pendingImages.values()) p.reject(new AppFailure('UNAVAILABLE', `face engine restarted: ${reason}`));
+    this.pendingImages.clear();
   }
 
-  private rejectPending(code: ErrorCode, message: string): void {
-    for (const p of this.pending.values()) p.reject(new AppFailure(code, message));
-    this.pending.clear();
+  private failInFlight(reason: string): void {
+    const flight = this.inFlight;
+    this.inFlight = null;
+    flight?.waiter?.reject(new AppFailure('UNAVAILABLE', reason));
+  }
+
+  private startLoadTimer(): void {
+    if (this.loadTimer) return;
+    let last = { load: -1, degraded: false };
+    this.loadTimer = setInterval(() => {
+      const now = performance.now();
+      const load = Math.round(this.scheduler.load(now) * 100) / 100;
+      const degraded = this.scheduler.degraded(now);
+      if (degraded !== last.degraded || Math.abs(load - last.load) >= 0.05) {
+        last = { load, degraded };
+        this.supervisor.updateLoad(load, degraded);
+      }
+    }, this.options.loadIntervalMs ?? 500);
+    this.loadTimer.unref();
+  }
+
+  private stopLoadTimer(): void {
+    if (this.loadTimer) clearInterval(this.loadTimer);
+    this.loadTimer = null;
   }
 }

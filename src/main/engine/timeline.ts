@@ -2,6 +2,8 @@
  * `analyze VIDEO`: every frame through the engine (in order, nothing dropped), summarised per second.
  */
 import type { FrameAnalysis } from '../../shared/engine';
+import { AppFailure } from '../../shared/errors';
+import type { Frame } from '../../shared/frame';
 import type { EngineService } from './service';
 import { openVideo, readY4m } from './video';
 
@@ -25,6 +27,8 @@ export interface SecondSummary {
 export interface VideoAnalysis {
   file: string;
   frames: number;
+  /** Frames the engine could not analyse (an error, or lost twice in engine restarts). */
+  skippedFrames: number;
   fps: number;
   width: number;
   height: number;
@@ -53,27 +57,42 @@ export function countBlinks(openSequence: ReadonlyArray<boolean | null>): number
   return blinkEnds;
 }
 
+/**
+ * One frame, analysed offline (the engine waits for its embedding: the same video gives the same timeline).
+ * A frame lost in an engine restart is tried once more when the engine is back; a frame the engine cannot
+ * analyse (or a second loss) is skipped and counted, so `analyze` always finishes.
+ */
+async function analyzeInOrder(engine: EngineService, frame: Frame): Promise<FrameAnalysis | null> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      return await engine.analyzeFrame(frame, { offline: true });
+    } catch (error) {
+      if (!(error instanceof AppFailure) || error.code !== 'UNAVAILABLE') return null;
+      // the engine restarted under us: wait until it is back (rejects if it gave up: then the video fails)
+      await engine.whenReady();
+    }
+  }
+  return null;
+}
+
 export async function analyzeVideo(engine: EngineService, path: string, options: { maxFrames?: number; maxWidth?: number } = {}): Promise<VideoAnalysis> {
   const { stream, close } = openVideo(path, options.maxWidth ?? 640);
   const results: Array<{ time: number; r: FrameAnalysis }> = [];
   let fps = 30, width = 0, height = 0;
   const started = performance.now();
   const streamId = 'file';
+  let skipped = 0;
   try {
     for await (const frame of readY4m(stream, options.maxFrames)) {
       fps = frame.fps;
       width = frame.width;
       height = frame.height;
       const capturedAt = frame.time * 1000;
-      const result = await new Promise<FrameAnalysis>((resolve) => {
-        const off = engine.onAnalysis((r) => {
-          if (r.streamId === streamId && r.capturedAt === capturedAt) {
-            off();
-            resolve(r);
-          }
-        });
-        engine.submitFrame({ streamId, width: frame.width, height: frame.height, capturedAt, rgba: frame.rgba });
-      });
+      const result = await analyzeInOrder(engine, { streamId, width: frame.width, height: frame.height, capturedAt, rgba: frame.rgba });
+      if (!result) {
+        skipped++;
+        continue;
+      }
       results.push({ time: frame.time, r: result });
     }
   } finally {
@@ -109,6 +128,7 @@ export async function analyzeVideo(engine: EngineService, path: string, options:
   return {
     file: path,
     frames: results.length,
+    skippedFrames: skipped,
     fps,
     width,
     height,

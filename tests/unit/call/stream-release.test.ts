@@ -6,7 +6,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FrameAnalysis } from '../../../src/shared/engine';
 import type { Frame } from '../../../src/shared/frame';
@@ -16,16 +15,17 @@ import { forwardCallAnalysis } from '../../../src/main/call/call-stream';
 import { EngineService } from '../../../src/main/engine/service';
 import { silentLogger } from '../../../src/main/log/logger';
 
-// A stand-in for the ONNX worker speaking the real protocol: every frame gets a result with an
-// embedding after `delay` ms (so a result can be in flight while its stream is released).
-const FAKE_WORKER = `
-import { parentPort } from 'node:worker_threads';
-parentPort.on('message', (m) => {
-  if (m.type === 'init') parentPort.postMessage({ type: 'ready', provider: 'cpu', modelSha256: {} });
-  if (m.type === 'frame') setTimeout(() => parentPort.postMessage({ type: 'frameResult', result: {
+// A stand-in for the engine process speaking the real protocol over child_process.fork: every frame gets a
+// result with an embedding after \`delay\` ms (so a result can be in flight while its stream is released).
+const FAKE_ENGINE = `
+process.on('message', (m) => {
+  if (m.type === 'init') process.send({ type: 'ready', provider: 'cpu', modelSha256: {}, probes: [] });
+  if (m.type === 'frame') setTimeout(() => process.send({ type: 'frameResult', seq: m.seq, result: {
     streamId: m.streamId, capturedAt: m.capturedAt, width: m.width, height: m.height, faceCount: 1, primary: null,
-    others: [], embedding: [1, 0], timingsMs: {}, droppedFrames: m.droppedFrames } }), 40);
+    others: [], embedding: [1, 0], keyFrame: true, source: 'detected',
+    ages: { detection: 0, landmarks: 0, liveness: null, poseModel: null, embedding: 0 }, timingsMs: {}, droppedFrames: m.droppedFrames } }), 40);
 });
+process.on('disconnect', () => process.exit(0));
 `;
 
 const dir = mkdtempSync(join(tmpdir(), 'vd-stream-release-'));
@@ -34,9 +34,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const frame = (streamId: string, capturedAt: number): Frame => ({ streamId, width: 2, height: 2, capturedAt, rgba: new Uint8Array(16) });
 
 async function startEngine(): Promise<{ engine: EngineService; results: FrameAnalysis[] }> {
-  const file = join(dir, `worker-${Math.random().toString(36).slice(2)}.mjs`);
-  writeFileSync(file, FAKE_WORKER);
-  const engine = new EngineService({ logger: silentLogger, modelsDir: dir, workerUrl: pathToFileURL(file) });
+  const file = join(dir, `engine-${Math.random().toString(36).slice(2)}.mjs`);
+  writeFileSync(file, FAKE_ENGINE);
+  const engine = new EngineService({ logger: silentLogger, modelsDir: dir, entry: { modulePath: file, execArgv: [] } });
   const results: FrameAnalysis[] = [];
   engine.onAnalysis((r) => results.push(r));
   await engine.start();
@@ -50,7 +50,7 @@ describe('EngineService.releaseStream', () => {
       engine.submitFrame(frame('call-aaaa', 1000));
       await expect.poll(() => results.length).toBe(1);
       expect(engine.trackedStreams()).toEqual(['call-aaaa']);
-      engine.submitFrame(frame('call-bbbb', 1000)); // in the worker
+      engine.submitFrame(frame('call-bbbb', 1000)); // in the engine
       engine.submitFrame(frame('call-aaaa', 2000)); // waiting in the mailbox
       engine.releaseStream('call-aaaa');
       expect(engine.mailboxSize()).toBe(0);
@@ -62,7 +62,7 @@ describe('EngineService.releaseStream', () => {
     }
   });
 
-  it('leaves no state behind for a stream released while its frame is in the worker', async () => {
+  it('leaves no state behind for a stream released while its frame is in the engine', async () => {
     const { engine, results } = await startEngine();
     try {
       engine.submitFrame(frame('call-cccc', 1000));

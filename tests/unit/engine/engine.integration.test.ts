@@ -1,5 +1,5 @@
 /**
- * The real models on real photos, through the worker-thread service (as the app uses it).
+ * The real models on real photos and a real video, through the engine process (as the app uses it).
  * Skips only when models/ has not been fetched (`npm run models`; CI fetches them first).
  */
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,8 @@ import { decodeImage } from '../../../src/main/engine/decode';
 import { DEFAULT_CONFIG } from '../../../src/main/engine/config';
 import { defaultModelsDir, modelsPresent } from '../../../src/main/engine/manifest';
 import { EngineService } from '../../../src/main/engine/service';
+import { analyzeVideo } from '../../../src/main/engine/timeline';
+import { openVideo, readY4m } from '../../../src/main/engine/video';
 
 const repo = resolve(import.meta.dirname, '../../..');
 const testdata = resolve(repo, '../shared/testdata');
@@ -23,7 +25,18 @@ if (!haveModels) console.warn(`engine integration tests skipped: models missing 
 
 const photo = (p: string) => readFileSync(join(testdata, p));
 
-describe.skipIf(!haveModels)('face engine on real photos (worker thread)', () => {
+async function videoFrames(n: number): Promise<Array<{ width: number; height: number; rgba: Uint8Array }>> {
+  const out: Array<{ width: number; height: number; rgba: Uint8Array }> = [];
+  const { stream, close } = openVideo(join(testdata, 'faces/video/live_blink_talk_640x480.y4m'), 640);
+  try {
+    for await (const f of readY4m(stream, n)) out.push({ width: f.width, height: f.height, rgba: new Uint8Array(f.rgba) });
+  } finally {
+    close();
+  }
+  return out;
+}
+
+describe.skipIf(!haveModels)('face engine on real photos (engine process)', () => {
   const engine = new EngineService({ logger: silentLogger, modelsDir, restartDelayMs: 50 });
   const statuses: EngineStatus[] = [];
   engine.onStatus((s) => statuses.push(s));
@@ -35,9 +48,13 @@ describe.skipIf(!haveModels)('face engine on real photos (worker thread)', () =>
     await engine.stop();
   });
 
-  it('reports ready with an execution provider', () => {
+  it('reports ready with an execution provider, the engine\'s own pid and the providers it probed', () => {
     expect(engine.status()).toMatchObject({ state: 'ready', provider: 'cpu' });
-    expect(statuses.map((s) => s.state)).toEqual(['starting', 'ready']);
+    expect([...new Set(statuses.map((s) => s.state))]).toEqual(['starting', 'ready']);
+    const { pid, probes } = engine.status();
+    expect(pid).toBeTypeOf('number');
+    expect(pid).not.toBe(process.pid);
+    expect(probes).toContainEqual(expect.objectContaining({ provider: 'cpu', used: true }));
   });
 
   it('scores the same person above different people', async () => {
@@ -111,26 +128,61 @@ describe.skipIf(!haveModels)('face engine on real photos (worker thread)', () =>
     expect(results.reduce((n, r) => n + r.droppedFrames, 0) + results.length).toBe(10);
     expect(results[0]!.faceCount).toBe(1);
     expect(results[0]!.timingsMs.detect).toBeGreaterThan(0);
-    // 10 frames within 90 ms: at most one key frame at 5 embeddings/s
+    // 10 frames within 90 ms: at most one key frame at 10 embeddings/s
     expect(results.filter((r) => r.embedding).length).toBeLessThanOrEqual(1);
   });
 
-  it('restarts the worker after a crash and tells listeners', async () => {
-    const seen: string[] = [];
-    const off = engine.onStatus((s) => seen.push(s.state));
-    engine.crashWorkerForTest();
-    await new Promise<void>((done) => {
-      const check = setInterval(() => {
-        if (seen.includes('restarting') && engine.status().state === 'ready') {
-          clearInterval(check);
-          done();
-        }
-      }, 20);
-    });
-    off();
+  it('survives process.abort() in the engine mid-stream: main alive, engine back under a new pid, results flowing again', async () => {
+    const frames = await videoFrames(40);
+    const seen: EngineStatus[] = [];
+    const offStatus = engine.onStatus((s) => seen.push(s));
+    const results: FrameAnalysis[] = [];
+    const offAnalysis = engine.onAnalysis((r) => results.push(r));
+    const pidBefore = engine.status().pid;
+    let i = 0;
+    // a 30 frames/s customer stream that keeps coming while the engine dies and comes back
+    const feeder = setInterval(() => {
+      const f = frames[i++ % frames.length]!;
+      engine.submitFrame({ streamId: 'call-abort000000000', width: f.width, height: f.height, capturedAt: Date.now(), rgba: f.rgba });
+    }, 33);
+    try {
+      await expect.poll(() => results.length, { timeout: 20_000 }).toBeGreaterThan(5);
+      engine.abortEngineForTest();
+      await expect.poll(() => seen.some((s) => s.state === 'restarting'), { timeout: 20_000 }).toBe(true);
+      const restarting = seen.find((s) => s.state === 'restarting')!;
+      expect(restarting.message).toMatch(/SIGABRT/);
+      await expect.poll(() => engine.status().state, { timeout: 60_000 }).toBe('ready');
+      const countAtReady = results.length;
+      await expect.poll(() => results.length, { timeout: 20_000 }).toBeGreaterThan(countAtReady + 5);
+    } finally {
+      clearInterval(feeder);
+      offStatus();
+      offAnalysis();
+    }
+    expect(engine.status().pid).not.toBe(pidBefore);
     expect(engine.status().restarts).toBeGreaterThanOrEqual(1);
+    // this process (main) is alive and the new engine serves stills too
     const after = await engine.analyzeImage(photo('faces/identities/kit_harington/02.jpg'));
     expect(after.faces.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('analyze of a video finishes after a forced engine restart instead of hanging', async () => {
+    let aborted = false;
+    const off = engine.onAnalysis((r) => {
+      if (!aborted && r.streamId === 'file' && r.capturedAt > 300) {
+        aborted = true;
+        engine.abortEngineForTest();
+      }
+    });
+    try {
+      const report = await analyzeVideo(engine, join(testdata, 'faces/video/live_blink_talk_640x480.y4m'), { maxFrames: 30 });
+      expect(aborted).toBe(true);
+      expect(report.frames + report.skippedFrames).toBe(30);
+      expect(report.frames).toBeGreaterThanOrEqual(29);
+      expect(report.timeline[0]!.framesWithFace).toBeGreaterThan(0);
+    } finally {
+      off();
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import type { EngineStatus } from '../../../shared/contract';
 import { useAppStore } from '../store/store';
 
 export function StatusBar() {
@@ -23,9 +24,7 @@ export function StatusBar() {
       <span data-testid="status-sync" className={`pill sync-${sync.state}`} title={sync.lastError?.message}>
         {t('status.sync')}: {t(`status.syncState.${sync.state}`, { pending: sync.pending })}
       </span>
-      <span data-testid="status-provider" className={`pill engine-${engine.state}`} title={engine.message}>
-        {t('status.provider')}: {engine.state === 'ready' && engine.provider ? engine.provider.toUpperCase() : t(`status.engineState.${engine.state}`)}
-      </span>
+      <EnginePills engine={engine} />
       <span data-testid="status-camera" className={`pill camera-${camera}`}>
         {t('status.camera')}: {t(`camera.${camera}`)}
       </span>
@@ -33,5 +32,33 @@ export function StatusBar() {
         {transport ? t(`status.transport.${transport}`) : ''} {t(`status.link.${connection}`)}
       </span>
     </header>
+  );
+}
+
+/**
+ * The engine's pills: its state (the provider once ready; 重启中 with the attempt and main's reason in the tooltip)
+ * and, while ready but unable to keep up, 分析降级 with the load in the tooltip.
+ */
+export function EnginePills({ engine }: { engine: EngineStatus }) {
+  const { t } = useTranslation();
+  // restarting: which attempt this is, then main's reason (e.g. the exit code or the missing model file)
+  const title =
+    engine.state === 'restarting' ? [t('status.engineRestartingDetail', { count: engine.restarts }), engine.message].filter(Boolean).join('\n') : engine.message;
+  const degradedTitle =
+    engine.load === undefined ? t('status.engineDegradedDetailNoLoad') : t('status.engineDegradedDetail', { load: Math.round(engine.load * 100) });
+  return (
+    <>
+      <span data-testid="status-provider" className={`pill engine-${engine.state}`} title={title}>
+        {t('status.provider')}:{' '}
+        <span data-testid="engine-state" data-state={engine.state} data-restarts={engine.restarts} title={title}>
+          {engine.state === 'ready' && engine.provider ? engine.provider.toUpperCase() : t(`status.engineState.${engine.state}`)}
+        </span>
+      </span>
+      {engine.state === 'ready' && engine.degraded && (
+        <span data-testid="engine-degraded" className="pill engine-degraded" title={degradedTitle}>
+          {t('status.engineDegraded')}
+        </span>
+      )}
+    </>
   );
 }
