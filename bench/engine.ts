@@ -25,6 +25,7 @@ import type { ProviderName } from '../src/main/engine/providers';
 import { readY4m } from '../src/main/engine/video';
 import { startBusyLoad } from './load';
 import { runPeerInChild } from './peer/run-peer';
+import { percentile, round2 } from './stats';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -45,12 +46,8 @@ const log = (line: string) => {
   if (!json) console.log(line);
 };
 
-const pct = (values: number[], p: number) => {
-  if (values.length === 0) return 0;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-};
-const round = (v: number) => Math.round(v * 100) / 100;
+const pct = percentile;
+const round = round2;
 
 /** RSS of the engine process (it is not this process any more). */
 function processRssMb(pid: number | undefined): number | null {

@@ -98,7 +98,7 @@ async function measureCall(recording: boolean) {
     samples.push({ at: Date.now(), host: sampleTree(() => [hostPid]), chromium: sampleTree(agentRoots) });
     await new Promise((r) => setTimeout(r, 1000));
   }
-  const metrics = await agent.evaluate(() => (window as unknown as { __veridesk_callMetrics: { firstRemoteFrameAt: number; analysisLatencyMs: number[] } }).__veridesk_callMetrics);
+  const metrics = await agent.evaluate(() => (window as unknown as { __veridesk_callMetrics: { firstRemoteFrameAt: number; analysisLatencyMs: number[]; roundTripMs: number[]; remoteFramesTapped: number } }).__veridesk_callMetrics);
   const stats = await agent.locator('[data-testid="call-stats"]').evaluate((el) => ({ ...(el as HTMLElement).dataset }));
   await agent.click('[data-testid="call-end"]');
   await expectPoll(async () => (await callState(agent)) === 'ended', 30_000, 'call ended');
@@ -131,6 +131,9 @@ async function measureCall(recording: boolean) {
     callSeconds: wallS,
     joinToFirstRemoteFrameMs: metrics.firstRemoteFrameAt - joinPressedAt,
     frameToAnalysisMs: { median: quantile(latency, 0.5), p95: quantile(latency, 0.95), results: latency.length, resultsPerSecond: latency.length / wallS },
+    // the part of that latency after the renderer's frame tap (no WebRTC): the frame channel, main, the engine
+    tapToResultMs: { median: quantile(metrics.roundTripMs, 0.5), p95: quantile(metrics.roundTripMs, 0.95) },
+    remoteFramesTappedPerSecond: metrics.remoteFramesTapped / ((Date.now() - metrics.firstRemoteFrameAt) / 1000),
     workstationCpuPercent: { host: cpu((s) => s.host), chromium: cpu((s) => s.chromium), total: cpu((s) => s.host) + cpu((s) => s.chromium) },
     workstationRssMb: { host: rssMb((s) => s.host), chromium: rssMb((s) => s.chromium) },
     recordingKbps: bitrates,
@@ -142,6 +145,7 @@ async function measureCall(recording: boolean) {
     console.log(`bench:call — ${result.cpuModel} (${result.cores} cores), ${f(wallS)} s call with analysis${recording ? ' and dual-track recording' : ', recording declined'}`);
     console.log(`  join → first remote frame          ${f(result.joinToFirstRemoteFrameMs)} ms`);
     console.log(`  frame → analysis result            median ${f(result.frameToAnalysisMs.median)} ms, p95 ${f(result.frameToAnalysisMs.p95)} ms (${f(result.frameToAnalysisMs.resultsPerSecond, 1)} results/s)`);
+    console.log(`  tap → result (frame channel, main, engine)  median ${f(result.tapToResultMs.median)} ms, p95 ${f(result.tapToResultMs.p95)} ms; ${f(result.remoteFramesTappedPerSecond, 1)} frames/s tapped`);
     console.log(`  workstation CPU (% of one core)    host ${f(result.workstationCpuPercent.host)} + chromium ${f(result.workstationCpuPercent.chromium)} = ${f(result.workstationCpuPercent.total)}`);
     console.log(`  workstation RSS median/max (MB)    host ${f(result.workstationRssMb.host.median)}/${f(result.workstationRssMb.host.max)}, chromium ${f(result.workstationRssMb.chromium.median)}/${f(result.workstationRssMb.chromium.max)}`);
     for (const [track, b] of Object.entries(bitrates)) console.log(`  recording ${track.padEnd(8)}                 ${f(b.kbps)} kbit/s over ${f(b.seconds)} s (${b.segments} segment(s))`);

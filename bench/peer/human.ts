@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { readY4m } from '../../src/main/engine/video';
 import { loadHuman, type HumanInstance, type HumanTensor } from './human-loader';
 import type { PeerResult, PeerRun } from './run-peer';
+import { percentile, round2 } from '../stats';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -43,12 +44,8 @@ const log = (line: string) => {
   if (!json) console.log(line);
 };
 
-const pct = (values: number[], p: number) => {
-  if (values.length === 0) return 0;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-};
-const round = (v: number) => Math.round(v * 100) / 100;
+const pct = percentile;
+const round = round2;
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 /** Decodes the frames the run loops over (no more than it will use) into int32 RGB [h, w, 3] tensors. */

@@ -110,6 +110,23 @@ describe('VeriDesk workstation in Chromium through the headless host', () => {
     expect(await page.locator('[data-testid="stream-agent"]').textContent()).toContain('640×480');
   });
 
+  it('survives a native crash of the engine process (SIGABRT): 重启中, then CPU under a new pid, frames keep flowing', async () => {
+    const state = page.locator('[data-testid="engine-state"]');
+    await expect.poll(() => state.getAttribute('data-pid'), { timeout: 60_000 }).toMatch(/^\d+$/);
+    const pid = Number(await state.getAttribute('data-pid'));
+    // the engine is its own OS process, not the host: killing it the way a native fault does
+    expect(pid).not.toBe(host.process.pid);
+    process.kill(pid, 'SIGABRT');
+    await expect.poll(() => state.getAttribute('data-state'), { timeout: 15_000 }).toBe('restarting');
+    expect(await state.getAttribute('title')).toMatch(/第 1 次[\s\S]*SIGABRT/);
+    await expect.poll(() => page.locator('[data-testid="notice"]').allTextContents(), { timeout: 15_000 }).toContain('分析引擎已重新启动。×');
+    await expect.poll(() => state.getAttribute('data-state'), { timeout: 60_000 }).toBe('ready');
+    expect(Number(await state.getAttribute('data-pid'))).not.toBe(pid);
+    expect(await page.locator('[data-testid="status-provider"]').textContent()).toMatch(/推理: CPU/);
+    await expect.poll(async () => Number(await page.locator('[data-testid="fps-agent"]').textContent()), { timeout: 15_000 }).toBeGreaterThan(5);
+    expect(host.process.exitCode).toBeNull();
+  });
+
   it('refuses hostile clients with error codes and keeps serving the others', async () => {
     const hostile = await rawClient();
     hostile.socket.send(JSON.stringify({ id: 1, method: 'settings.drop', params: {} }));

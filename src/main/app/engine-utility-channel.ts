@@ -8,19 +8,13 @@
  */
 import { utilityProcess, type UtilityProcess } from 'electron';
 import type { EngineReply, EngineRequest } from '../engine/protocol';
-import type { EngineChannel, EngineChannelFactory, EngineExit, EngineLaunch } from '../engine/process/channel';
+import { ChannelEvents, type EngineChannel, type EngineChannelFactory, type EngineExit, type EngineLaunch } from '../engine/process/channel';
 
 export const utilityChannel: EngineChannelFactory = (launch: EngineLaunch): EngineChannel => {
-  const messageListeners: ((message: EngineReply) => void)[] = [];
-  const exitListeners: ((exit: EngineExit) => void)[] = [];
-  let exited: EngineExit | null = null;
+  const events = new ChannelEvents();
   let lastPid: number | undefined;
 
-  const finish = (exit: EngineExit) => {
-    if (exited) return;
-    exited = exit;
-    for (const l of exitListeners.splice(0)) l(exit);
-  };
+  const finish = (exit: EngineExit) => events.finish(exit);
 
   let child: UtilityProcess | null = null;
   try {
@@ -41,9 +35,7 @@ export const utilityChannel: EngineChannelFactory = (launch: EngineLaunch): Engi
     c.on('spawn', () => {
       lastPid = c.pid;
     });
-    c.on('message', (message: EngineReply) => {
-      if (!exited) for (const l of messageListeners) l(message);
-    });
+    c.on('message', (message: EngineReply) => events.message(message));
     c.on('exit', (code: number) => finish({ code, signal: null }));
   }
 
@@ -52,24 +44,17 @@ export const utilityChannel: EngineChannelFactory = (launch: EngineLaunch): Engi
       return child?.pid ?? lastPid;
     },
     send(message: EngineRequest): void {
-      if (exited || !child) return;
+      if (events.exited || !child) return;
       try {
         child.postMessage(message);
       } catch {
         // the process is going away; its 'exit' reports it
       }
     },
-    onMessage(listener) {
-      messageListeners.push(listener);
-    },
-    onExit(listener) {
-      if (exited) {
-        const exit = exited;
-        queueMicrotask(() => listener(exit));
-      } else exitListeners.push(listener);
-    },
+    onMessage: (listener) => events.onMessage(listener),
+    onExit: (listener) => events.onExit(listener),
     kill(): void {
-      if (exited || !child) return;
+      if (events.exited || !child) return;
       try {
         child.kill();
       } catch {

@@ -15,7 +15,7 @@ import { DEFAULT_CONFIG } from '../../../src/main/engine/config';
 import { defaultModelsDir, modelsPresent } from '../../../src/main/engine/manifest';
 import { EngineService } from '../../../src/main/engine/service';
 import { analyzeVideo } from '../../../src/main/engine/timeline';
-import { openVideo, readY4m } from '../../../src/main/engine/video';
+import { videoFrames } from './support/video-frames';
 
 const repo = resolve(import.meta.dirname, '../../..');
 const testdata = resolve(repo, '../shared/testdata');
@@ -25,16 +25,6 @@ if (!haveModels) console.warn(`engine integration tests skipped: models missing 
 
 const photo = (p: string) => readFileSync(join(testdata, p));
 
-async function videoFrames(n: number): Promise<Array<{ width: number; height: number; rgba: Uint8Array }>> {
-  const out: Array<{ width: number; height: number; rgba: Uint8Array }> = [];
-  const { stream, close } = openVideo(join(testdata, 'faces/video/live_blink_talk_640x480.y4m'), 640);
-  try {
-    for await (const f of readY4m(stream, n)) out.push({ width: f.width, height: f.height, rgba: new Uint8Array(f.rgba) });
-  } finally {
-    close();
-  }
-  return out;
-}
 
 describe.skipIf(!haveModels)('face engine on real photos (engine process)', () => {
   const engine = new EngineService({ logger: silentLogger, modelsDir, restartDelayMs: 50 });

@@ -6,7 +6,7 @@ import type { Point, Pose } from '../../../src/shared/engine';
 import { DEFAULT_CONFIG } from '../../../src/main/engine/config';
 import { decodeImage } from '../../../src/main/engine/decode';
 import type { RawImage } from '../../../src/main/engine/image';
-import { estimatePose, poseFeatures } from '../../../src/main/engine/landmark-pose';
+import { estimatePose, poseFeatures, ROLL_PER_EYE_LINE } from '../../../src/main/engine/landmark-pose';
 import { defaultModelsDir, modelsPresent } from '../../../src/main/engine/manifest';
 import { detectStill } from '../../../src/main/engine/models/detector';
 import { landmarks } from '../../../src/main/engine/models/landmarks';
@@ -55,7 +55,7 @@ describe('landmark pose: geometry (synthetic landmarks)', () => {
     const a = estimatePose(transform(frontal(), 0, 200, 300, 300));
     for (const deg of [-25, -10, 10, 25]) {
       const b = estimatePose(transform(frontal(), deg, 200, 300, 300));
-      expect(b.roll - a.roll).toBeCloseTo(0.991 * deg, 6);
+      expect(b.roll - a.roll).toBeCloseTo(ROLL_PER_EYE_LINE * deg, 6);
       expect(b.yaw).toBeCloseTo(a.yaw, 9);
       expect(b.pitch).toBeCloseTo(a.pitch, 9);
     }
@@ -118,26 +118,32 @@ describe.skipIf(!modelsPresent(modelsDir))('landmark pose against fr_pose on rea
     for (const r of turned) expect({ file: r.file, sign: Math.sign(r.est.yaw) }).toEqual({ file: r.file, sign: Math.sign(r.net.yaw) });
   });
 
-  // tolerances from leave-one-group-out cross-validation (scripts/fit-landmark-pose.ts): yaw 10.2° on these
-  // 26 photos (6.4° on the identities), pitch 4.9°, roll 2.9°
-  it('stays within the cross-validated yaw error: MAE ≤ 12° over all 26, ≤ 9° on the frontal-ish identity photos', () => {
-    expect(mae(rows, 'yaw')).toBeLessThanOrEqual(12);
-    expect(mae(rows.filter((r) => r.file.includes('/identities/')), 'yaw')).toBeLessThanOrEqual(9);
+  // These 26 photos (and the rotated barack_obama/01 below) are held out of the fit in scripts/fit-landmark-pose.ts.
+  // Rule for every tolerance: 1.5 × the leave-one-group-out cross-validated error on the FIT set (never on these
+  // photos), rounded up to 0.5°; the 50% margin covers the small sample and these photos being more turned than
+  // most of the fit set. Fit-set CV MAE: yaw 8.82° overall → ≤ 13.5°; yaw 6.52° on the east-asian photos (the fit
+  // set's still photos, standing in for the identity photos) → ≤ 10°; pitch 3.63° → ≤ 5.5°; roll 2.06° → ≤ 3.5°;
+  // rotated copies: 95th percentile of |change of estimated roll − rotation| 3.18° → 15° ± 5°.
+  // (Measured once afterwards, as the held-out result, not used to set these: yaw 10.1°, identities 6.4°,
+  // pitch 5.0°, roll 2.8°, ±15° → −14.0°/+13.3°.)
+  it('stays within the cross-validated yaw error: MAE ≤ 13.5° over all 26, ≤ 10° on the frontal-ish identity photos', () => {
+    expect(mae(rows, 'yaw')).toBeLessThanOrEqual(13.5);
+    expect(mae(rows.filter((r) => r.file.includes('/identities/')), 'yaw')).toBeLessThanOrEqual(10);
   });
 
-  it('stays within the cross-validated pitch and roll errors (MAE ≤ 6.5° and ≤ 4°)', () => {
-    expect(mae(rows, 'pitch')).toBeLessThanOrEqual(6.5);
-    expect(mae(rows, 'roll')).toBeLessThanOrEqual(4);
+  it('stays within the cross-validated pitch and roll errors (MAE ≤ 5.5° and ≤ 3.5°)', () => {
+    expect(mae(rows, 'pitch')).toBeLessThanOrEqual(5.5);
+    expect(mae(rows, 'roll')).toBeLessThanOrEqual(3.5);
   });
 
-  it('changes roll by about the rotation angle on a rotated copy of a photo (sharp, ±15°)', async () => {
+  it('changes roll by about the rotation angle on a rotated copy of a photo (sharp, ±15°: 15° ± 5°)', async () => {
     const bytes = readFileSync(join(testdata, 'faces/identities/barack_obama/01.jpg'));
     const at = async (deg: number) =>
       (await measure(await decodeImage(deg ? await sharp(bytes).rotate(deg, { background: '#808080' }).jpeg({ quality: 95 }).toBuffer() : bytes, DEFAULT_CONFIG))).est.roll;
     const upright = await at(0);
-    expect((await at(15)) - upright).toBeGreaterThan(12);
-    expect((await at(15)) - upright).toBeLessThan(18);
-    expect((await at(-15)) - upright).toBeLessThan(-12);
-    expect((await at(-15)) - upright).toBeGreaterThan(-18);
+    expect((await at(15)) - upright).toBeGreaterThan(10);
+    expect((await at(15)) - upright).toBeLessThan(20);
+    expect((await at(-15)) - upright).toBeLessThan(-10);
+    expect((await at(-15)) - upright).toBeGreaterThan(-20);
   });
 });

@@ -15,25 +15,15 @@ import { detect } from '../../../src/main/engine/models/detector';
 import { createSessions, type ModelSessions } from '../../../src/main/engine/models/sessions';
 import { FramePipeline, type FrameInput } from '../../../src/main/engine/tracking/frame-pipeline';
 import { boxFromLandmarks, checkTrack, predictBox, relationOf } from '../../../src/main/engine/tracking/track';
-import { openVideo, readY4m } from '../../../src/main/engine/video';
+import { videoFrames, type RgbaFrame } from './support/video-frames';
 
 const testdata = resolve(import.meta.dirname, '../../../../shared/testdata');
 const modelsDir = defaultModelsDir();
 const haveModels = modelsPresent(modelsDir);
 if (!haveModels) console.warn('tracking tests with models skipped: run `npm run models`');
 
-type Raw = { width: number; height: number; rgba: Uint8Array };
+type Raw = RgbaFrame;
 
-async function videoFrames(n: number): Promise<Raw[]> {
-  const out: Raw[] = [];
-  const { stream, close } = openVideo(join(testdata, 'faces/video/live_blink_talk_640x480.y4m'), 640);
-  try {
-    for await (const f of readY4m(stream, n)) out.push({ width: f.width, height: f.height, rgba: new Uint8Array(f.rgba) });
-  } finally {
-    close();
-  }
-  return out;
-}
 
 /** The frame with another person's face (a photo, downscaled) pasted into its top-left corner. */
 async function withSecondFace(frame: Raw, face: Buffer): Promise<Raw> {

@@ -30,3 +30,37 @@ export interface EngineLaunch {
 }
 
 export type EngineChannelFactory = (launch: EngineLaunch) => EngineChannel;
+
+/**
+ * The listener bookkeeping every channel needs: messages go to every listener until the process is gone; the
+ * exit is reported exactly once, also to a listener that subscribes after it (the supervisor's stop() does).
+ */
+export class ChannelEvents {
+  private readonly messageListeners: Array<(message: EngineReply) => void> = [];
+  private readonly exitListeners: Array<(exit: EngineExit) => void> = [];
+  private exit: EngineExit | null = null;
+
+  get exited(): boolean {
+    return this.exit !== null;
+  }
+
+  message(message: EngineReply): void {
+    if (!this.exit) for (const l of this.messageListeners) l(message);
+  }
+
+  finish(exit: EngineExit): void {
+    if (this.exit) return;
+    this.exit = exit;
+    for (const l of this.exitListeners.splice(0)) l(exit);
+  }
+
+  onMessage(listener: (message: EngineReply) => void): void {
+    this.messageListeners.push(listener);
+  }
+
+  onExit(listener: (exit: EngineExit) => void): void {
+    const exit = this.exit;
+    if (exit) queueMicrotask(() => listener(exit));
+    else this.exitListeners.push(listener);
+  }
+}

@@ -6,19 +6,13 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { EngineReply, EngineRequest } from '../protocol';
-import type { EngineChannel, EngineChannelFactory, EngineExit, EngineLaunch } from './channel';
+import { ChannelEvents, type EngineChannel, type EngineChannelFactory, type EngineExit, type EngineLaunch } from './channel';
 
 export const forkChannel: EngineChannelFactory = (launch: EngineLaunch): EngineChannel => {
-  const messageListeners: ((message: EngineReply) => void)[] = [];
-  const exitListeners: ((exit: EngineExit) => void)[] = [];
-  let exited: EngineExit | null = null;
+  const events = new ChannelEvents();
   let started = false;
 
-  const finish = (exit: EngineExit) => {
-    if (exited) return;
-    exited = exit;
-    for (const l of exitListeners.splice(0)) l(exit);
-  };
+  const finish = (exit: EngineExit) => events.finish(exit);
 
   let child: ChildProcess | null = null;
   try {
@@ -38,10 +32,7 @@ export const forkChannel: EngineChannelFactory = (launch: EngineLaunch): EngineC
     c.on('spawn', () => {
       started = true;
     });
-    c.on('message', (message: EngineReply) => {
-      if (exited) return;
-      for (const l of messageListeners) l(message);
-    });
+    c.on('message', (message: EngineReply) => events.message(message));
     c.on('exit', (code, signal) => finish({ code, signal }));
     // Before 'spawn' an 'error' means it could not be started (no 'exit' follows). Later ones (a failed kill)
     // leave the process running or already gone, and 'exit' reports that.
@@ -55,7 +46,7 @@ export const forkChannel: EngineChannelFactory = (launch: EngineLaunch): EngineC
       return child?.pid;
     },
     send(message: EngineRequest): void {
-      if (exited || !child?.connected) return;
+      if (events.exited || !child?.connected) return;
       try {
         // the callback takes the error of a channel that closed meanwhile (otherwise an 'error' event)
         child.send(message, (error) => void error);
@@ -64,17 +55,10 @@ export const forkChannel: EngineChannelFactory = (launch: EngineLaunch): EngineC
         if ((error as NodeJS.ErrnoException).code !== 'ERR_IPC_CHANNEL_CLOSED') throw error;
       }
     },
-    onMessage(listener) {
-      messageListeners.push(listener);
-    },
-    onExit(listener) {
-      if (exited) {
-        const exit = exited;
-        queueMicrotask(() => listener(exit));
-      } else exitListeners.push(listener);
-    },
+    onMessage: (listener) => events.onMessage(listener),
+    onExit: (listener) => events.onExit(listener),
     kill(): void {
-      if (exited || !child) return;
+      if (events.exited || !child) return;
       try {
         child.kill('SIGKILL');
       } catch {

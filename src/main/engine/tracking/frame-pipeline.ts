@@ -14,6 +14,7 @@
  */
 import type { Box, Face, FieldAges, FrameAnalysis, Point, Pose, StageTimings } from '../../../shared/engine';
 import type { EngineConfig } from '../config';
+import type { FrameRequest } from '../protocol';
 import { fivePoints, iou, mouthOpening, primaryIndex, type Detection } from '../geometry';
 import type { RawImage } from '../image';
 import { estimatePose } from '../landmark-pose';
@@ -27,17 +28,8 @@ import type { RunModel } from '../models/run-model';
 import { assessQuality, outsideFraction, qualityScore } from '../quality';
 import { boxFromLandmarks, checkTrack, predictBox, relationOf, type BoxRelation } from './track';
 
-export interface FrameInput {
-  streamId: string;
-  width: number;
-  height: number;
-  capturedAt: number;
-  /** RGBA */
-  pixels: Uint8Array;
-  droppedFrames: number;
-  embeddingAllowed: boolean;
-  offline: boolean;
-}
+/** A frame as the engine process receives it (protocol.ts), offline decided. */
+export type FrameInput = Omit<FrameRequest, 'type' | 'seq' | 'offline'> & { offline: boolean };
 
 /** A key frame's aligned crop for the embedding lane. */
 export interface KeyFrame {

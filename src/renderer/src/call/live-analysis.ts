@@ -48,7 +48,7 @@ export function noteRemoteFrame(tappedAt: number, metadata: VideoFrameCallbackMe
 export function publishAnalysis(analysis: LiveAnalysis): void {
   const receivedAt = Date.now();
   const capturedAt = captureTimes.get(analysis.capturedAt) ?? analysis.capturedAt;
-  callMetrics.analysisLatency(receivedAt - capturedAt);
+  callMetrics.analysisLatency(receivedAt - capturedAt, receivedAt - analysis.capturedAt);
   latest = { analysis, receivedAt };
   listeners.forEach((listener) => listener(latest));
 }

@@ -43,14 +43,18 @@ export function EnginePills({ engine }: { engine: EngineStatus }) {
   const { t } = useTranslation();
   // restarting: which attempt this is, then main's reason (e.g. the exit code or the missing model file)
   const title =
-    engine.state === 'restarting' ? [t('status.engineRestartingDetail', { count: engine.restarts }), engine.message].filter(Boolean).join('\n') : engine.message;
+    engine.state === 'restarting'
+      ? [t('status.engineRestartingDetail', { count: engine.restarts }), engine.message].filter(Boolean).join('\n')
+      : engine.state === 'ready' && engine.pid !== undefined
+        ? t('status.engineReadyDetail', { pid: engine.pid, load: Math.round((engine.load ?? 0) * 100) })
+        : engine.message;
   const degradedTitle =
     engine.load === undefined ? t('status.engineDegradedDetailNoLoad') : t('status.engineDegradedDetail', { load: Math.round(engine.load * 100) });
   return (
     <>
       <span data-testid="status-provider" className={`pill engine-${engine.state}`} title={title}>
         {t('status.provider')}:{' '}
-        <span data-testid="engine-state" data-state={engine.state} data-restarts={engine.restarts} title={title}>
+        <span data-testid="engine-state" data-state={engine.state} data-restarts={engine.restarts} data-pid={engine.pid} title={title}>
           {engine.state === 'ready' && engine.provider ? engine.provider.toUpperCase() : t(`status.engineState.${engine.state}`)}
         </span>
       </span>

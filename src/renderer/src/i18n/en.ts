@@ -16,6 +16,7 @@ export const en: Widen<Messages> = {
     syncState: { disabled: 'not set up ({{pending}} pending)', idle: '{{pending}} pending', syncing: 'syncing ({{pending}})', backoff: 'retrying ({{pending}} pending)' },
     engineState: { stopped: 'Not started', starting: 'Starting', ready: 'Ready', restarting: 'Restarting', failed: 'Failed' },
     engineRestartingDetail: 'The face engine stopped unexpectedly; restarting (attempt {{count}})',
+    engineReadyDetail: 'Face engine process {{pid}}, load {{load}}%',
     engineDegraded: 'Analysis degraded',
     engineDegradedDetail: 'Engine load {{load}}%, some frames are not analysed',
     engineDegradedDetailNoLoad: 'The engine cannot keep up with the video; some frames are not analysed',

@@ -12,6 +12,7 @@ export const zhCN = {
     syncState: { disabled: '未配置（待同步 {{pending}}）', idle: '待同步 {{pending}}', syncing: '同步中（{{pending}}）', backoff: '重试中（待同步 {{pending}}）' },
     engineState: { stopped: '未启动', starting: '启动中', ready: '就绪', restarting: '重启中', failed: '故障' },
     engineRestartingDetail: '人脸引擎异常退出，正在重启（第 {{count}} 次）',
+    engineReadyDetail: '人脸引擎进程 {{pid}}，负载 {{load}}%',
     engineDegraded: '分析降级',
     engineDegradedDetail: '引擎负载 {{load}}%，部分画面未分析',
     engineDegradedDetailNoLoad: '引擎跟不上视频帧率，部分画面未分析',
