@@ -140,9 +140,15 @@ export class EngineService {
    * Rejects, never hangs: when the frame fails, is replaced by a newer frame of its stream, or is lost in an
    * engine restart (the caller may retry once the engine is ready again: `whenReady()`).
    */
-  async analyzeFrame(frame: Frame, options: { offline?: boolean } = {}): Promise<FrameAnalysis> {
-    await this.supervisor.whenReady();
-    return new Promise<FrameAnalysis>((resolve, reject) => this.enqueue(frame, options.offline ?? false, { resolve, reject }));
+  analyzeFrame(frame: Frame, options: { offline?: boolean } = {}): Promise<FrameAnalysis> {
+    const enqueue = () =>
+      new Promise<FrameAnalysis>((resolve, reject) => {
+        // the engine may have stopped while the caller waited for it
+        if (!this.supervisor.ready) reject(new AppFailure('UNAVAILABLE', `face engine is ${this.supervisor.status().state}`));
+        else this.enqueue(frame, options.offline ?? false, { resolve, reject });
+      });
+    // queued at once when ready, so calls keep their order with submitFrame()
+    return this.supervisor.ready ? enqueue() : this.supervisor.whenReady().then(enqueue);
   }
 
   /** Resolves once the engine is ready (after a restart), rejects when it is stopped or failed. */
