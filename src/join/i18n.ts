@@ -3,7 +3,7 @@
  * selectable). Typed so that a missing translation, guidance key or error code fails the typecheck
  * instead of showing a raw key to a bank customer.
  */
-import type { GuidanceKey, SignalErrorCode } from '../shared/signaling';
+import type { ChallengeAction, GuidanceKey, SignalErrorCode } from '../shared/signaling';
 import type { CameraErrorCode } from './media';
 
 export const LANGUAGES = ['zh-CN', 'en'] as const;
@@ -55,6 +55,11 @@ export interface Messages {
   signalErrors: Record<ShownSignalError, Explained>;
   cameraErrors: Record<CameraErrorCode, Explained>;
   guidance: Record<GuidanceKey, string>;
+  /** Active challenge: '{step}/{of} {action} {seconds}' placeholders. */
+  challengeStep: string;
+  challenge: Record<ChallengeAction, string>;
+  /** '{digits}' placeholder: the spoken code, spaced for reading. */
+  spokenCode: string;
 }
 
 const zhCN: Messages = {
@@ -141,6 +146,15 @@ const zhCN: Messages = {
     },
     UnknownError: { title: '摄像头启动失败', body: '请点击“重试”。如仍无法使用，请关闭浏览器后重新打开链接。' },
   },
+  challengeStep: '第 {step}/{of} 步：{action}（{seconds} 秒内）',
+  challenge: {
+    blink: '请自然地眨眨眼',
+    turn_left: '请慢慢把头转向左边，再转回来',
+    turn_right: '请慢慢把头转向右边，再转回来',
+    nod: '请慢慢点一下头',
+    open_mouth: '请张一下嘴，再合上',
+  },
+  spokenCode: '请大声读出这组数字：{digits}',
   guidance: {
     move_to_light: '请移到光线充足处',
     avoid_backlight: '请避免背光，不要背对窗户或灯光',
@@ -244,6 +258,15 @@ const en: Messages = {
     },
     UnknownError: { title: 'The camera did not start', body: 'Tap “Try again”. If it still fails, close the browser and open the link again.' },
   },
+  challengeStep: 'Step {step} of {of}: {action} (within {seconds} s)',
+  challenge: {
+    blink: 'Please blink naturally',
+    turn_left: 'Please slowly turn your head to the left, then back',
+    turn_right: 'Please slowly turn your head to the right, then back',
+    nod: 'Please nod slowly once',
+    open_mouth: 'Please open your mouth, then close it',
+  },
+  spokenCode: 'Please read these digits aloud: {digits}',
   guidance: {
     move_to_light: 'Please move to a brighter place',
     avoid_backlight: 'Please avoid backlight: no window or lamp behind you',

@@ -25,7 +25,7 @@ import { clearFragment, parseJoinLink, signalingUrl } from './link';
 import { CameraError, mediaStateFor, openCamera, stopStream, streamReport, watchStream, type CameraErrorCode } from './media';
 import { PeerGenerations, type PeerStatus } from './peer';
 import { SignalingClient, type LinkStatus, type RelayedMessage } from './signaling';
-import { JoinView, type JoinState, type Screen, type StateText, type ViewModel } from './view';
+import { JoinView, type ChallengePrompt, type JoinState, type Screen, type StateText, type ViewModel } from './view';
 import './styles.css';
 
 // The CSP has no 'unsafe-eval': stop zod from probing `new Function` (a logged CSP violation) for its JIT.
@@ -51,6 +51,8 @@ interface PageState {
   refused: SignalErrorCode | null;
   endedBy: 'ended' | 'agentEnded';
   guidance: GuidanceKey | null;
+  challenge: ChallengePrompt | null;
+  code: string | null;
   soundBlocked: boolean;
   online: boolean;
   invalidMessages: number;
@@ -87,19 +89,21 @@ const state: PageState = {
   refused: null,
   endedBy: 'ended',
   guidance: null,
+  challenge: null,
+  code: null,
   soundBlocked: false,
   online: navigator.onLine !== false,
   invalidMessages: 0,
 };
 
 function deriveView(s: PageState): ViewModel {
-  const base = { language: s.language, cameraDeclined: s.cameraDeclined, ended: s.endedBy, guidance: null, soundBlocked: false };
+  const base = { language: s.language, cameraDeclined: s.cameraDeclined, ended: s.endedBy, guidance: null, challenge: null, code: null, soundBlocked: false };
   if (s.phase === 'ended') return { ...base, screen: 'ended', joinState: 'ended', stateText: 'ended', error: null, retry: null };
   if (s.refused) {
     return { ...base, screen: 'none', joinState: 'error', stateText: 'error', error: { kind: 'signal', code: s.refused }, retry: s.refused === 'REPLACED' ? 'continueHere' : null };
   }
   const inCall = s.phase === 'call';
-  const callExtras = inCall ? { guidance: s.guidance, soundBlocked: s.soundBlocked } : {};
+  const callExtras = inCall ? { guidance: s.guidance, challenge: s.challenge, code: s.code, soundBlocked: s.soundBlocked } : {};
   if (s.cameraError) {
     const screen: Screen = inCall ? 'call' : 'none';
     return { ...base, ...callExtras, screen, joinState: 'error', stateText: 'error', error: { kind: 'camera', code: s.cameraError }, retry: 'retry' };
@@ -286,6 +290,18 @@ function makePeers(): PeerGenerations {
           break;
         case 'guidance.ack':
           return; // only the customer acknowledges
+        case 'challenge':
+          state.challenge = { action: message.action, step: message.step, of: message.of, seconds: message.seconds };
+          break;
+        case 'challenge.clear':
+          state.challenge = null;
+          break;
+        case 'code':
+          state.code = message.digits;
+          break;
+        case 'code.clear':
+          state.code = null;
+          break;
       }
       render();
     },
@@ -366,6 +382,8 @@ function shutDownMedia(): void {
   stopStream(state.stream);
   state.stream = null;
   state.guidance = null;
+  state.challenge = null;
+  state.code = null;
   state.soundBlocked = false;
   void view.attach(view.localPreview, null);
   void view.attach(view.remoteVideo, null);

@@ -165,6 +165,28 @@ describe('peer generations', () => {
     expect(peer.sent).toEqual([JSON.stringify({ t: 'guidance.ack', id: 7 })]);
   });
 
+  it('accepts challenge steps and the spoken code, and refuses a code that is not 4 digits or an unknown action', () => {
+    const { generations, peers, messages, invalid } = setup();
+    ready(generations);
+    generations.handleSignal(0, offer);
+    const peer = peers[0]!;
+    peer.emit('data', JSON.stringify({ t: 'challenge', id: 1, action: 'turn_left', step: 1, of: 3, seconds: 6 }));
+    peer.emit('data', JSON.stringify({ t: 'code', digits: '4071' }));
+    peer.emit('data', JSON.stringify({ t: 'code', digits: '40712' }));
+    peer.emit('data', JSON.stringify({ t: 'challenge', id: 2, action: 'smile', step: 1, of: 3, seconds: 6 }));
+    peer.emit('data', JSON.stringify({ t: 'challenge', id: 3, action: 'blink', step: 1, of: 3, seconds: 6, score: 0.9 }));
+    peer.emit('data', JSON.stringify({ t: 'challenge.clear' }));
+    peer.emit('data', JSON.stringify({ t: 'code.clear' }));
+    expect(messages).toEqual([
+      { t: 'challenge', id: 1, action: 'turn_left', step: 1, of: 3, seconds: 6 },
+      { t: 'code', digits: '4071' },
+      { t: 'challenge.clear' },
+      { t: 'code.clear' },
+    ]);
+    // a longer code, an unknown action and an extra field (a score must never reach this page) are refused
+    expect(invalid).toEqual(['channel-in', 'channel-in', 'channel-in']);
+  });
+
   it('keeps only the newest offer while held', () => {
     const { generations, peers } = setup();
     generations.handleSignal(0, offer);

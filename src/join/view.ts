@@ -3,7 +3,7 @@
  * toggling the language or any state change just renders again. Text is always set with
  * textContent: nothing from the network ever becomes markup.
  */
-import type { GuidanceKey, SignalErrorCode } from '../shared/signaling';
+import type { ChallengeAction, GuidanceKey, SignalErrorCode } from '../shared/signaling';
 import { messagesFor, type Explained, type Language, type Messages, type ShownSignalError } from './i18n';
 import type { CameraErrorCode } from './media';
 
@@ -28,7 +28,18 @@ export interface ViewModel {
   retry: 'retry' | 'continueHere' | null;
   ended: 'ended' | 'agentEnded';
   guidance: GuidanceKey | null;
+  /** The active challenge's current step (an instruction; the customer never sees a score). */
+  challenge: ChallengePrompt | null;
+  /** The spoken code to read aloud. */
+  code: string | null;
   soundBlocked: boolean;
+}
+
+export interface ChallengePrompt {
+  action: ChallengeAction;
+  step: number;
+  of: number;
+  seconds: number;
 }
 
 export interface ViewHandlers {
@@ -82,6 +93,8 @@ export class JoinView {
   private readonly errorMessage: HTMLElement;
   private readonly retry: HTMLButtonElement;
   private readonly guidance: HTMLElement;
+  private readonly challenge: HTMLElement;
+  private readonly code: HTMLElement;
   private readonly tapForSound: HTMLButtonElement;
   private readonly endedTitle: HTMLElement;
   private readonly endedBody: HTMLElement;
@@ -107,6 +120,8 @@ export class JoinView {
     this.errorMessage = byTestId(doc, 'error-message');
     this.retry = byTestId(doc, 'retry');
     this.guidance = byTestId(doc, 'guidance-text');
+    this.challenge = byTestId(doc, 'challenge-text');
+    this.code = byTestId(doc, 'code-text');
     this.tapForSound = byId(doc, 'tap-for-sound');
     this.endedTitle = byId(doc, 'ended-title');
     this.endedBody = byId(doc, 'ended-body');
@@ -168,6 +183,16 @@ export class JoinView {
     this.guidance.hidden = model.guidance === null;
     this.guidance.dataset.key = model.guidance ?? '';
     this.guidance.textContent = model.guidance ? messages.guidance[model.guidance] : '';
+
+    const challenge = model.challenge;
+    this.challenge.hidden = challenge === null;
+    this.challenge.dataset.action = challenge?.action ?? '';
+    this.challenge.textContent = challenge
+      ? messages.challengeStep.replace('{step}', String(challenge.step)).replace('{of}', String(challenge.of)).replace('{action}', messages.challenge[challenge.action]).replace('{seconds}', String(challenge.seconds))
+      : '';
+    this.code.hidden = model.code === null;
+    this.code.dataset.code = model.code ?? '';
+    this.code.textContent = model.code ? messages.spokenCode.replace('{digits}', model.code.split('').join(' ')) : '';
 
     this.tapForSound.hidden = !model.soundBlocked;
   }

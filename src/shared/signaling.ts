@@ -271,10 +271,29 @@ export const GUIDANCE_KEYS = [
 ] as const;
 export type GuidanceKey = (typeof GUIDANCE_KEYS)[number];
 
+/** Active-liveness actions (DESIGN.md §6); the customer page shows each as an instruction, never a score. */
+export const CHALLENGE_ACTIONS = ['blink', 'turn_left', 'turn_right', 'nod', 'open_mouth'] as const;
+export type ChallengeAction = (typeof CHALLENGE_ACTIONS)[number];
+
 export const DataChannelMessageSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('guidance'), id: z.number().int().nonnegative(), key: z.enum(GUIDANCE_KEYS) }).strict(),
   z.object({ t: z.literal('guidance.clear') }).strict(),
   z.object({ t: z.literal('guidance.ack'), id: z.number().int().nonnegative() }).strict(),
+  /** One step of the active challenge: what to do, which step of how many, and the time allowed. */
+  z
+    .object({
+      t: z.literal('challenge'),
+      id: z.number().int().nonnegative(),
+      action: z.enum(CHALLENGE_ACTIONS),
+      step: z.number().int().min(1).max(5),
+      of: z.number().int().min(1).max(5),
+      seconds: z.number().int().min(1).max(60),
+    })
+    .strict(),
+  z.object({ t: z.literal('challenge.clear') }).strict(),
+  /** The spoken code: the customer reads these digits aloud (a pre-recorded or injected video cannot). */
+  z.object({ t: z.literal('code'), digits: z.string().regex(/^\d{4}$/) }).strict(),
+  z.object({ t: z.literal('code.clear') }).strict(),
 ]);
 export type DataChannelMessage = z.infer<typeof DataChannelMessageSchema>;
 

@@ -92,6 +92,8 @@ export function resetCall(): void {
 
 export const pushGuidance = (key: GuidanceKey): boolean => session?.pushGuidance(key) ?? false;
 export const clearGuidance = (): boolean => session?.clearGuidance() ?? false;
+export const showChallenge = (step: Parameters<CallSession['showChallenge']>[0]): boolean => session?.showChallenge(step) ?? false;
+export const showCode = (digits: string | null): boolean => session?.showCode(digits) ?? false;
 
 /**
  * After the transport (re)connects: main's view of the call. Re-syncs a call in progress (events

@@ -13,7 +13,7 @@
  */
 import type { VeriDeskApi } from '../../../shared/contract';
 import type { CallCustomerMessage, CallInfo, CallMediaEvent, CallSignal, CallState, RecordingStatus, RecordingTrack } from '../../../shared/call';
-import type { GuidanceKey, SignalData } from '../../../shared/signaling';
+import type { ChallengeAction, GuidanceKey, SignalData } from '../../../shared/signaling';
 import { startFrameTap } from '../camera/frame-tap';
 import { FramePacer } from '../camera/frame-pacer';
 import { useAppStore } from '../store/store';
@@ -22,7 +22,7 @@ import { derivePhase } from './call-phase';
 import { clearCall, saveCall } from './call-persistence';
 import { currentPath, startStatsPoller } from './connection-stats';
 import { DualRecorder } from './dual-recorder';
-import { encodeGuidance, encodeGuidanceClear, parseDataMessage } from './guidance';
+import { encodeChallenge, encodeChallengeClear, encodeCode, encodeCodeClear, encodeGuidance, encodeGuidanceClear, parseDataMessage } from './guidance';
 import { clearAnalysis, noteRemoteFrame } from './live-analysis';
 import { createPeerSession, type PeerDownReason, type PeerSession } from './peer-session';
 import { watchAgentCamera, watchVideoTracks } from './track-watch';
@@ -165,6 +165,19 @@ export class CallSession {
 
   clearGuidance(): boolean {
     return this.peer?.send(encodeGuidanceClear()) ?? false;
+  }
+
+  /** Shows the active challenge's current step on the customer page (null clears it). */
+  showChallenge(step: { action: ChallengeAction; step: number; of: number; seconds: number } | null): boolean {
+    if (!this.peer?.connected) return false;
+    if (!step) return this.peer.send(encodeChallengeClear());
+    return this.peer.send(encodeChallenge(++this.guidanceId, step.action, step.step, step.of, step.seconds));
+  }
+
+  /** Shows the spoken code on the customer page (null clears it). */
+  showCode(digits: string | null): boolean {
+    if (!this.peer?.connected) return false;
+    return this.peer.send(digits ? encodeCode(digits) : encodeCodeClear());
   }
 
   /** 结束通话: recorders first (their last chunks written), then call.end, then the media. */

@@ -3,7 +3,7 @@
  * back. Inbound messages come from the customer's browser, so they are size-checked and validated
  * against the shared schema before anything reads them.
  */
-import { DataChannelMessageSchema, GUIDANCE_KEYS, type DataChannelMessage, type GuidanceKey } from '../../../shared/signaling';
+import { DataChannelMessageSchema, GUIDANCE_KEYS, type ChallengeAction, type DataChannelMessage, type GuidanceKey } from '../../../shared/signaling';
 
 /** Larger than any valid message by far; a longer one is dropped unparsed. */
 export const MAX_DATA_MESSAGE_CHARS = 4_096;
@@ -20,6 +20,11 @@ export const isGuidanceKey = (key: string): key is GuidanceKey => (GUIDANCE_KEYS
 
 export const encodeGuidance = (id: number, key: GuidanceKey): string => JSON.stringify({ t: 'guidance', id, key } satisfies DataChannelMessage);
 export const encodeGuidanceClear = (): string => JSON.stringify({ t: 'guidance.clear' } satisfies DataChannelMessage);
+export const encodeChallenge = (id: number, action: ChallengeAction, step: number, of: number, seconds: number): string =>
+  JSON.stringify({ t: 'challenge', id, action, step, of, seconds } satisfies DataChannelMessage);
+export const encodeChallengeClear = (): string => JSON.stringify({ t: 'challenge.clear' } satisfies DataChannelMessage);
+export const encodeCode = (digits: string): string => JSON.stringify({ t: 'code', digits } satisfies DataChannelMessage);
+export const encodeCodeClear = (): string => JSON.stringify({ t: 'code.clear' } satisfies DataChannelMessage);
 
 /** A validated data-channel message, or null for anything malformed, oversized or unknown. */
 export function parseDataMessage(text: string): DataChannelMessage | null {
