@@ -69,6 +69,10 @@ export const FaceSchema = z.object({
   /** Inner-lip gap divided by mouth width (0 = closed, ≳0.3 = wide open). */
   mouthOpening: z.number().optional(),
   quality: QualitySchema.optional(),
+  /** Estimated age in years (fr_age, SSR-Net); an estimate, absent when the optional model is not installed. */
+  age: z.number().optional(),
+  /** fr_gender score: `male` 0..1, ≥ 0.5 = male (a regression score, not a calibrated probability); optional like age. */
+  gender: z.object({ male: z.number() }).optional(),
 });
 export type Face = z.infer<typeof FaceSchema>;
 

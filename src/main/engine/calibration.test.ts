@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { band, deriveThresholds, loadCalibration, rates, upperBound95 } from './calibration';
+import { defaultModelsDir, loadManifest } from './manifest';
 
 const SHA = 'a'.repeat(64);
 const base = {
@@ -68,5 +69,32 @@ describe('calibration file', () => {
     writeFileSync(join(dir, 'inv.json'), JSON.stringify({ ...base, matchThreshold: 0.1, mismatchThreshold: 0.3 }));
     expect(() => loadCalibration(dir, SHA, 'inv.json')).toThrow(/mismatchThreshold/);
     expect(() => loadCalibration(dir, SHA, 'missing.json')).toThrow(/missing/);
+  });
+});
+
+describe('the shipped models/calibration.json', () => {
+  const modelsDir = defaultModelsDir();
+  it.skipIf(!existsSync(join(modelsDir, 'calibration.json')))('loads for the manifest fr_feature and carries its cross-validated groups', () => {
+    const cal = loadCalibration(modelsDir, loadManifest(modelsDir).models.fr_feature!.sha256);
+    expect(cal.mismatchThreshold).toBeLessThan(cal.matchThreshold);
+    expect(cal.groups).toBeDefined();
+    for (const name of ['overall', 'western', 'east-asian', 'cross']) expect(cal.groups![name], name).toBeDefined();
+    const overall = cal.groups!.overall!;
+    expect(overall.fmr).toBe(cal.estimatedFmrAtMatch);
+    expect(overall.fnmr).toBe(cal.estimatedFnmrAtMismatch);
+    // the targets of the rule hold in cross-validation, per group
+    for (const [name, g] of Object.entries(cal.groups!)) {
+      expect(g.fmr, name).toBeLessThanOrEqual(cal.targets.fmr);
+      if (g.genuine > 0) expect(g.fnmr, name).toBeLessThanOrEqual(cal.targets.fnmr);
+    }
+  });
+
+  it('accepts a file with groups and refuses malformed group rates', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'veridesk-cal-groups-'));
+    const rates = { genuine: 2, impostor: 8, falseMatches: 0, falseNonMatches: 0, genuineReview: 1, impostorReview: 0, fmr: 0, fnmr: 0, upper95: { fmr: 0.3, fnmr: 0.8 }, reviewRate: { genuine: 0.5, impostor: 0 } };
+    writeFileSync(join(dir, 'calibration.json'), JSON.stringify({ ...base, groups: { overall: rates } }));
+    expect(loadCalibration(dir, SHA).groups!.overall!.genuineReview).toBe(1);
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...base, groups: { overall: { ...rates, fmr: 2 } } }));
+    expect(() => loadCalibration(dir, SHA, 'bad.json')).toThrow(/malformed/);
   });
 });

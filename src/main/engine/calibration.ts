@@ -8,6 +8,22 @@ import { z } from 'zod';
 import type { Band, CalibrationSummary, Comparison } from '../../shared/engine';
 import { AppFailure } from '../../shared/errors';
 
+/** Cross-validated outcomes of one group of pairs (e.g. one data set) at the thresholds. */
+export const GroupRatesSchema = z.object({
+  /** test counts: genuine pairs once, impostor pairs once per identity fold (twice) */
+  genuine: z.number().int(),
+  impostor: z.number().int(),
+  falseMatches: z.number().int(),
+  falseNonMatches: z.number().int(),
+  genuineReview: z.number().int(),
+  impostorReview: z.number().int(),
+  fmr: z.number().min(0).max(1),
+  fnmr: z.number().min(0).max(1),
+  upper95: z.object({ fmr: z.number(), fnmr: z.number() }),
+  reviewRate: z.object({ genuine: z.number(), impostor: z.number() }),
+});
+export type GroupRates = z.infer<typeof GroupRatesSchema>;
+
 export const CalibrationSchema = z.object({
   model: z.literal('fr_feature'),
   modelSha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -26,6 +42,11 @@ export const CalibrationSchema = z.object({
   counts: z.object({ identities: z.number().int(), images: z.number().int(), genuine: z.number().int(), impostor: z.number().int() }),
   method: z.string(),
   createdAt: z.string(),
+  /**
+   * The cross-validated rates per group of pairs: `overall` (the pairs the thresholds were fitted on), each
+   * data set, its subsets, `cross` (impostor pairs between sets, tested only). Optional: older files lack it.
+   */
+  groups: z.record(z.string(), GroupRatesSchema).optional(),
   crossValidation: z.array(z.record(z.string(), z.unknown())).optional(),
 });
 export type Calibration = z.infer<typeof CalibrationSchema>;

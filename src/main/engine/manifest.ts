@@ -32,8 +32,11 @@ export const ManifestSchema = z.object({
 export type Manifest = z.infer<typeof ManifestSchema>;
 export type ModelEntry = z.infer<typeof ModelEntrySchema>;
 
-/** Models the per-frame and still-image pipelines need. */
-export const ENGINE_MODELS = ['fr_detect', 'fr_landmark', 'fr_feature', 'fr_liveness', 'fr_eye', 'fr_pose'] as const;
+/**
+ * Models the per-frame and still-image pipelines use. fr_age and fr_gender are `required: false` in the
+ * manifest: without their files the engine runs and age/gender are simply absent (see loadableModels).
+ */
+export const ENGINE_MODELS = ['fr_detect', 'fr_landmark', 'fr_feature', 'fr_liveness', 'fr_eye', 'fr_pose', 'fr_age', 'fr_gender'] as const;
 export type EngineModelName = (typeof ENGINE_MODELS)[number];
 
 /**
@@ -106,11 +109,32 @@ export function readVerifiedModel(modelsDir: string, name: string, manifest: Man
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Whether every required model file exists (cheap; no hashing). For tests that skip without models. */
-export function modelsPresent(modelsDir = defaultModelsDir()): boolean {
+/** An engine model listed with `required: false` (the engine works without it). */
+export function isOptionalModel(manifest: Manifest, name: string): boolean {
+  return manifest.models[name]?.required === false;
+}
+
+/**
+ * The models of `names` to load: every required one (readVerifiedModel then fails loudly if its file is
+ * missing or corrupt), and the optional ones whose file exists. An optional model that is present is still
+ * verified like any other, so a corrupt file is refused, never silently skipped.
+ */
+export function loadableModels<T extends string>(modelsDir: string, names: readonly T[], manifest: Manifest = loadManifest(modelsDir)): T[] {
+  return names.filter((name) => {
+    const entry = manifest.models[name];
+    return !entry || entry.required || existsSync(join(modelsDir, entry.file));
+  });
+}
+
+/**
+ * Whether model files exist (cheap; no hashing). For tests that skip without models. By default: every
+ * required engine model (an optional one such as fr_age may be missing); with `names`: each of those.
+ */
+export function modelsPresent(modelsDir = defaultModelsDir(), names?: readonly string[]): boolean {
   try {
     const manifest = loadManifest(modelsDir);
-    return ENGINE_MODELS.every((name) => {
+    const wanted = names ?? ENGINE_MODELS.filter((name) => !isOptionalModel(manifest, name));
+    return wanted.every((name) => {
       const entry = manifest.models[name];
       return entry !== undefined && existsSync(join(modelsDir, entry.file));
     });

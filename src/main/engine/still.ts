@@ -1,12 +1,14 @@
 /**
  * Still images (ID photos, uploaded files): every model on every face, then one embedding of the best
  * face. The embedding function is passed in because the engine process runs fr_feature in its own thread;
- * tools running in-process pass `(a) => embed(run, a)`.
+ * tools running in-process pass `(a) => embed(run, a)`. Age and gender (fr_age, fr_gender) are optional
+ * models: when they are not loaded (or fail) a face simply has no `age` / `gender`.
  */
 import type { Face, ImageAnalysis, StageTimings } from '../../shared/engine';
 import type { EngineConfig } from './config';
 import { fivePoints, mouthOpening, type Detection } from './geometry';
 import type { RawImage } from './image';
+import { ageGender } from './models/age-gender';
 import { detectStill } from './models/detector';
 import { alignedPatch } from './models/embedder';
 import { eyes } from './models/eyes';
@@ -50,6 +52,19 @@ export async function analyzeFace(run: RunModel, img: RawImage, det: Detection, 
   };
 }
 
+/**
+ * Age and gender of one face, or nothing: the models are optional (`required: false` in the manifest, not
+ * loaded when their files are missing) and advisory, so their absence or failure never fails a still.
+ */
+export async function faceAgeGender(run: RunModel, img: RawImage, box: Face['box']): Promise<Pick<Face, 'age' | 'gender'>> {
+  try {
+    const { age, male } = await ageGender(run, img, box);
+    return { age, gender: { male } };
+  } catch {
+    return {};
+  }
+}
+
 /** Ranks faces of one still for comparison: large, confident, and good quality (a failed gate halves it). */
 function stillRank(f: Face): number {
   return f.box.width * f.box.height * f.score * (f.quality?.ok ? 1 : 0.5);
@@ -67,7 +82,10 @@ export async function analyzeStill(
   const { detections, mode } = await detectStill(run, img, config);
   timings.detect = now() - t0;
   const faces: Face[] = [];
-  for (const det of detections) faces.push(await analyzeFace(run, img, det, config, {}));
+  for (const det of detections) {
+    const face = await analyzeFace(run, img, det, config, {});
+    faces.push({ ...face, ...(await faceAgeGender(run, img, det.box)) });
+  }
   let best = -1;
   let bestScore = -Infinity;
   faces.forEach((f, i) => {

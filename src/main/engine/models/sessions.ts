@@ -6,7 +6,7 @@
  */
 import * as ort from 'onnxruntime-node';
 import { AppFailure } from '../../../shared/errors';
-import { loadManifest, readVerifiedModel, type EngineModelName } from '../manifest';
+import { loadableModels, loadManifest, readVerifiedModel, type EngineModelName } from '../manifest';
 import type { ProviderProbe } from '../protocol';
 import { providerCandidates, type ProviderName } from '../providers';
 import type { ModelOutputs, RunModel } from './run-model';
@@ -86,7 +86,9 @@ export async function createSessions(opts: SessionOptions): Promise<ModelSession
   const bytes: Partial<Record<EngineModelName, Uint8Array>> = {};
   const modelSha256: Record<string, string> = {};
   const shapes: Partial<Record<EngineModelName, readonly number[]>> = {};
-  for (const name of opts.models) {
+  // an optional model (fr_age, fr_gender) whose file is missing is left out: its outputs are simply absent
+  const models = loadableModels(opts.modelsDir, opts.models, manifest);
+  for (const name of models) {
     bytes[name] = readVerifiedModel(opts.modelsDir, name, manifest);
     modelSha256[name] = manifest.models[name]!.sha256;
     shapes[name] = manifest.models[name]!.input.shape;
@@ -108,7 +110,7 @@ export async function createSessions(opts: SessionOptions): Promise<ModelSession
     }
     const sessions: Sessions = {};
     try {
-      for (const name of opts.models) sessions[name] = await ort.InferenceSession.create(bytes[name]!, sessionOptions(provider, opts.intraOpThreads ?? 1));
+      for (const name of models) sessions[name] = await ort.InferenceSession.create(bytes[name]!, sessionOptions(provider, opts.intraOpThreads ?? 1));
       await warmUp(runner(sessions), shapes);
       loaded = { provider, sessions };
       probes.push({ provider, used: true, reason: 'loaded' });
