@@ -9,6 +9,9 @@ import { CaseStore } from './caselog/store';
 import type { KeyProvider } from './caselog/key-provider';
 import type { EngineChannelFactory } from './engine/process/channel';
 import { EngineService } from './engine/service';
+import { DeskService } from './desk/desk-service';
+import { defaultScriptsDir, loadScripts } from './scripts/loader';
+import { formatScriptError } from '../shared/scripts';
 import { CaseSync } from './sync/case-sync';
 import { FrameDiagnostics } from './frames/frame-diagnostics';
 import type { Logger } from './log/logger';
@@ -38,6 +41,8 @@ export interface WorkstationOptions {
   callSignaling?: SignalingTuning;
   /** How the engine process is started: Electron's utilityProcess in the app, child_process.fork by default. */
   engineChannel?: EngineChannelFactory;
+  /** The 话术 scripts folder (default: resources/scripts of the repo; packaged: resources/scripts beside the asar). */
+  scriptsDir?: string;
 }
 
 export interface Workstation {
@@ -99,6 +104,23 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     signaling: options.callSignaling,
   });
   const recordingGate = new RecordingGate({ recordings, activeCall: () => calls.active(), agentId: () => settings.get().agentId, log });
+  // 话术: loaded once; a broken file is reported (file, line, field) and never stops the others
+  const scriptList = loadScripts(options.scriptsDir ?? defaultScriptsDir());
+  for (const error of scriptList.errors) log.warn({ file: error.file, line: error.line, field: error.field }, `script not loaded: ${formatScriptError(error)}`);
+  const desk = new DeskService({
+    engine,
+    store: cases,
+    activeCall: () => calls.active(),
+    device: () => {
+      const device = calls.current()?.device;
+      return device ? { videoLabel: device.videoLabel, virtualCamera: device.virtualCamera } : null;
+    },
+    scripts: () => scriptList.scripts,
+    agentId: () => settings.get().agentId,
+    emit: (state) => bus.emit('desk.state', state),
+    log,
+  });
+  frames.onFrame((frame) => desk.onFrame(frame));
   if (engine) {
     frames.onRelease((streamId) => engine.releaseStream(streamId));
     // the overlay of the active call's customer video; never the agent's own camera, never an embedding
@@ -110,6 +132,7 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
       },
       emit: (analysis) => bus.emit('engine.analysis', analysis),
     });
+    engine.onAnalysis((analysis) => desk.onAnalysis(analysis));
   }
 
   const statsTimer = setInterval(() => {
@@ -141,6 +164,16 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     'recording.start': (params) => recordingGate.start(params),
     'recording.chunk': (params) => recordingGate.chunk(params),
     'recording.stop': (params) => recordingGate.stop(params),
+    'desk.current': () => desk.current(),
+    'desk.setIdPhoto': ({ callId, data, source }) => desk.setIdPhoto(callId, data, source),
+    'desk.setIdInfo': ({ callId, name, idNumber }) => desk.setIdInfo(callId, name, idNumber),
+    'desk.startChallenge': ({ callId }) => desk.startChallenge(callId),
+    'desk.issueSpokenCode': ({ callId }) => desk.issueSpokenCode(callId),
+    'desk.confirmSpokenCode': ({ callId, ok }) => desk.confirmSpokenCode(callId, ok),
+    'desk.decide': ({ callId, decision, reasonCode, note }) => desk.decide(callId, decision, reasonCode, note),
+    'desk.escalate': ({ callId, note }) => desk.escalate(callId, note),
+    'desk.checklist': ({ callId, item, ticked }) => desk.checklist(callId, item, ticked),
+    'scripts.list': () => scriptList,
   };
 
   return {
@@ -150,6 +183,7 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     close: async () => {
       clearInterval(statsTimer);
       // the call first: bye to the room, its recordings sealed, 'call.ended' written while the store is open
+      desk.close();
       await calls.close();
       await recordings.stopAll().catch((error: unknown) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'sealing recordings on close failed'));
       backend.stop();

@@ -42,6 +42,9 @@ export const EVENT_TYPES = [
   'recording.stopped',
   'recording.failed',
   'recording.recovered',
+  // verification desk (src/shared/desk.ts, src/shared/verification.ts)
+  'id.recorded',
+  'verification.event',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -9,6 +9,8 @@
  * Both transports (Electron IPC in src/main/app, WebSocket in src/main/host) and the preload's
  * `window.veridesk` are derived from these tables.
  */
+import { DeskCallSchema, DeskChecklistSchema, DeskDecideSchema, DeskEscalateSchema, DeskIdInfoSchema, DeskIdPhotoSchema, DeskSpokenCodeSchema, DeskStateSchema } from './desk';
+import type { Script, ScriptError } from './scripts';
 import { z } from 'zod';
 import type { Result } from './errors';
 import { SettingsPatchSchema, SettingsSchema } from './settings';
@@ -113,6 +115,12 @@ function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O) {
   return { input, output };
 }
 
+/** scripts.list: every script that loaded, and every file that did not (with file, line and field). */
+export interface ScriptList {
+  scripts: Script[];
+  errors: ScriptError[];
+}
+
 export const methods = {
   'app.info': method(NoParams, AppInfoSchema),
   'settings.get': method(NoParams, SettingsSchema),
@@ -134,6 +142,23 @@ export const methods = {
   'recording.start': method(RecordingStartSchema, RecordingStatusSchema),
   'recording.chunk': method(RecordingChunkSchema, RecordingStatusSchema),
   'recording.stop': method(RecordingStopSchema, RecordingStatusSchema),
+  // ---- the verification desk (src/shared/desk.ts; main: src/main/desk/) ----
+  /** The active call's desk, or null. */
+  'desk.current': method(NoParams, DeskStateSchema.nullable()),
+  /** An ID photo (JPEG/PNG/WebP by content; CORRUPT_INPUT otherwise, nothing stored). */
+  'desk.setIdPhoto': method(DeskIdPhotoSchema, DeskStateSchema),
+  /** Name and ID number: a wrong GB 11643 check digit is refused with INVALID_INPUT and nothing is stored. */
+  'desk.setIdInfo': method(DeskIdInfoSchema, DeskStateSchema),
+  'desk.startChallenge': method(DeskCallSchema, DeskStateSchema),
+  'desk.issueSpokenCode': method(DeskCallSchema, DeskStateSchema),
+  'desk.confirmSpokenCode': method(DeskSpokenCodeSchema, DeskStateSchema),
+  /** The agent decides; against the advice only with a reason code (FORBIDDEN otherwise). */
+  'desk.decide': method(DeskDecideSchema, DeskStateSchema),
+  'desk.escalate': method(DeskEscalateSchema, DeskStateSchema),
+  /** Ticks or unticks a closing-checklist item; desk.decide refuses (FORBIDDEN) while required items are missing. */
+  'desk.checklist': method(DeskChecklistSchema, DeskStateSchema),
+  /** The 话术 scripts (resources/scripts/) and the files that failed to load, each with file, line and field. */
+  'scripts.list': method(NoParams, z.custom<ScriptList>()),
 } as const;
 
 export const events = {
@@ -147,6 +172,8 @@ export const events = {
   'call.signal': CallSignalSchema,
   'call.customer': CallCustomerMessageSchema,
   'recording.status': RecordingStatusSchema,
+  /** The active call's desk after each change (at most a few per second). */
+  'desk.state': DeskStateSchema,
   /** Per-frame results for call streams (the overlay); not sent for the agent's own camera. */
   'engine.analysis': LiveAnalysisSchema,
 } as const;

@@ -23,6 +23,8 @@ export const ERROR_CODES = [
   'UNAVAILABLE',
   /** The action is not allowed now (e.g. recording before the customer consented). */
   'FORBIDDEN',
+  /** What the agent typed is invalid (e.g. an ID number whose GB 11643 check digit is wrong); nothing was stored. */
+  'INVALID_INPUT',
   /** The disk is full: what was written stays valid, nothing more can be stored. */
   'DISK_FULL',
   /** The backend refused the request (its own code is in the message). */

@@ -28,6 +28,7 @@ void app.whenReady().then(async () => {
     log,
     // packaged: models ship beside the asar (electron-builder.yml extraResources)
     modelsDir: app.isPackaged ? join(process.resourcesPath, 'models') : undefined,
+    scriptsDir: app.isPackaged ? join(process.resourcesPath, 'scripts') : undefined,
     // the face engine in a utilityProcess: a native fault in a GPU driver ends it, not the app
     engineChannel: utilityChannel,
     keyProvider: new SafeStorageKeyProvider(join(app.getPath('userData'), 'case-log.key.enc')),

@@ -44,6 +44,7 @@ export interface ActiveCallView {
   callId: string;
   caseId: string;
   streamId: string;
+  serviceType: ServiceType;
   closed: boolean;
   /** True only once the customer's recording consent is written to the case log. */
   recordingConsent: boolean;
@@ -54,6 +55,7 @@ interface Call {
   state: CallState;
   signaling: SignalingClient;
   agentId: string;
+  serviceType: ServiceType;
   startedAt: number;
   /** 'call.ended' written and resources released. */
   finished: boolean;
@@ -87,6 +89,7 @@ export class CallService {
       callId: call.info.callId,
       caseId: call.info.caseId,
       streamId: call.info.streamId,
+      serviceType: call.serviceType,
       closed: call.state.signaling === 'closed',
       recordingConsent: call.state.consent.recording === true,
     };
@@ -118,7 +121,7 @@ export class CallService {
         consent: { camera: null, recording: null },
         device: null,
       };
-      const call: Call = { info, state, agentId, startedAt: this.now(), finished: false, lastDevice: null, lastCustomerMedia: null, signaling: null as unknown as SignalingClient };
+      const call: Call = { info, state, agentId, serviceType: params.serviceType ?? 'transact', startedAt: this.now(), finished: false, lastDevice: null, lastCustomerMedia: null, signaling: null as unknown as SignalingClient };
       call.signaling = new SignalingClient({
         ...this.options.signaling,
         url: signalingUrl(backendUrl, SIGNAL_PATH),

@@ -245,10 +245,31 @@ export class CaseStore {
     return this.db.transaction(() => inputs.map((i) => this.appendInTx(i))).immediate();
   }
 
-  closeCase(caseId: string, input: { verdict: Verdict; actor: string; reasonCode?: string; at?: number }): CaseEvent {
+  /**
+   * The customer's ID number, known only during the call: the case keeps its mask and keyed hash (never the
+   * number), and an 'id.recorded' event says so with whatever else the caller adds (masked name, birth date).
+   */
+  recordIdNumber(caseId: string, input: { idNumber: string; actor: string; payload?: Record<string, unknown>; at?: number }): CaseEvent {
+    const idMasked = maskIdNumber(input.idNumber);
+    const idHash = this.idHash(input.idNumber);
     return this.db
       .transaction(() => {
-        const event = this.appendInTx({ caseId, type: 'case.closed', actor: input.actor, at: input.at, payload: { verdict: input.verdict, reasonCode: input.reasonCode ?? null } });
+        this.stmt('UPDATE cases SET id_masked = ?, id_hash = ? WHERE case_id = ?').run(idMasked, idHash, caseId);
+        return this.appendInTx({ caseId, type: 'id.recorded', actor: input.actor, at: input.at, payload: { ...input.payload, idNumberMasked: idMasked, idNumberHash: idHash } });
+      })
+      .immediate();
+  }
+
+  closeCase(caseId: string, input: { verdict: Verdict; actor: string; reasonCode?: string; summary?: Record<string, unknown>; at?: number }): CaseEvent {
+    return this.db
+      .transaction(() => {
+        const event = this.appendInTx({
+          caseId,
+          type: 'case.closed',
+          actor: input.actor,
+          at: input.at,
+          payload: { verdict: input.verdict, reasonCode: input.reasonCode ?? null, ...(input.summary ? { summary: input.summary } : {}) },
+        });
         this.stmt("UPDATE cases SET status = 'closed', verdict = ?, closed_at = ? WHERE case_id = ?").run(input.verdict, event.at, caseId);
         return event;
       })
@@ -285,7 +306,7 @@ export class CaseStore {
   }
 
   /** Stores a biometric blob (frame, face crop, embedding) encrypted; the chain records only its hash. */
-  addEvidence(caseId: string, input: { kind: 'frame' | 'face_crop' | 'embedding'; data: Buffer; actor: string; at?: number }): { evidenceId: string; sha256: string; event: CaseEvent } {
+  addEvidence(caseId: string, input: { kind: 'frame' | 'face_crop' | 'embedding' | 'id_photo'; data: Buffer; actor: string; at?: number }): { evidenceId: string; sha256: string; event: CaseEvent } {
     const evidenceId = randomUUID();
     const digest = sha256(input.data);
     const at = input.at ?? this.now();

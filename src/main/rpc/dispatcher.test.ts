@@ -4,6 +4,10 @@ import { DEFAULT_SETTINGS } from '../../shared/settings';
 import { silentLogger } from '../log/logger';
 import { createDispatcher, type Handlers } from './dispatcher';
 
+const noDesk = (): never => {
+  throw new AppFailure('NOT_FOUND', 'no active call');
+};
+
 function handlers(overrides: Partial<Handlers> = {}): Handlers {
   return {
     'app.info': () => ({ version: '1', platform: 'linux', transport: 'host', startedAt: 0, notices: [] }),
@@ -30,6 +34,16 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
     'recording.stop': () => {
       throw new AppFailure('NOT_FOUND', 'no recording');
     },
+    'desk.current': () => null,
+    'desk.setIdPhoto': noDesk,
+    'desk.setIdInfo': noDesk,
+    'desk.startChallenge': noDesk,
+    'desk.issueSpokenCode': noDesk,
+    'desk.confirmSpokenCode': noDesk,
+    'desk.decide': noDesk,
+    'desk.escalate': noDesk,
+    'desk.checklist': noDesk,
+    'scripts.list': () => ({ scripts: [], errors: [] }),
     ...overrides,
   };
 }

@@ -3,8 +3,9 @@
  * and validated on its own, so a broken file is reported — file, line, field — and skipped while the others load.
  * common.yaml is the shared library the scripts `use`; a script that uses it fails when it fails.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import {
   COMMON_FILE,
@@ -122,4 +123,20 @@ export function loadScripts(dir: string): LoadedScripts {
   const at = (e: ScriptError) => [e.line ?? Number.MAX_SAFE_INTEGER, e.column ?? 0] as const;
   errors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : at(a)[0] - at(b)[0] || at(a)[1] - at(b)[1]));
   return { scripts, errors };
+}
+
+/** resources/scripts of the repo (dev, host, CLI), found from this module or the working directory; VERIDESK_SCRIPTS_DIR overrides. */
+export function defaultScriptsDir(): string {
+  const env = process.env.VERIDESK_SCRIPTS_DIR;
+  if (env) return resolve(env);
+  for (const start of [dirname(fileURLToPath(import.meta.url)), process.cwd()]) {
+    let dir = start;
+    for (;;) {
+      if (existsSync(join(dir, 'resources', 'scripts'))) return join(dir, 'resources', 'scripts');
+      const parent = dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+  }
+  return join(process.cwd(), 'resources', 'scripts');
 }
