@@ -60,7 +60,10 @@ interface Desk {
   closed: boolean;
   lastDevice: string | null;
   issues: QualityIssue[];
+  lastQualityEventAt: number;
 }
+
+const QUALITY_EVENT_SPACING_MS = 2000;
 
 /** Masks a name for the case log: the first character, then one * per remaining character (at most 3). */
 export function maskName(name: string): string {
@@ -253,7 +256,7 @@ export class DeskService {
     const engine = this.options.engine;
     if (!engine) return null;
     const session = new VerificationSession({ serviceType: call.serviceType, calibration: engine.getCalibration(), streamId: call.streamId, logger: this.log });
-    const desk: Desk = { call, session, idPhoto: null, idInfo: null, decision: null, escalated: false, ticked: new Set(), closed: false, lastDevice: null, issues: [] };
+    const desk: Desk = { call, session, idPhoto: null, idInfo: null, decision: null, escalated: false, ticked: new Set(), closed: false, lastDevice: null, issues: [], lastQualityEventAt: -Infinity };
     session.onEvent((event) => this.persist(desk, event));
     this.desk = desk;
     this.frames.clear();
@@ -284,6 +287,12 @@ export class DeskService {
   /** A verification event becomes a case event; the frames it cites are stored (encrypted) while still at hand. */
   private persist(desk: Desk, event: VerificationEvent): void {
     const actor = 'system';
+    // picture quality flips with every blink and head turn: at most one quality event per 2 s (the report at
+    // the decision has the final state); every other change is written as it happens
+    if (event.type === 'check.changed' && event.check.id === 'quality') {
+      if (event.at - desk.lastQualityEventAt < QUALITY_EVENT_SPACING_MS) return;
+      desk.lastQualityEventAt = event.at;
+    }
     try {
       const evidenceIds = this.storeEvidence(desk, citedEvidence(event));
       const type = event.type === 'check.changed' ? 'check.result' : 'verification.event';

@@ -1,0 +1,8 @@
+/** The session's random source in production: the OS CSPRNG (challenge order, spoken code). Tests inject a seeded one. */
+import { randomInt } from 'node:crypto';
+import type { RandomSource } from './challenge';
+
+const RANGE = 2 ** 48;
+
+/** A uniform number in [0, 1) from node:crypto. */
+export const secureRandom: RandomSource = () => randomInt(0, RANGE) / RANGE;
