@@ -10,6 +10,8 @@ import type { KeyProvider } from './caselog/key-provider';
 import type { EngineChannelFactory } from './engine/process/channel';
 import { EngineService } from './engine/service';
 import { DeskService } from './desk/desk-service';
+import { seededRandom } from './verification/random';
+import type { ChallengeAction } from '../shared/signaling';
 import { defaultScriptsDir, loadScripts } from './scripts/loader';
 import { formatScriptError } from '../shared/scripts';
 import { CaseSync } from './sync/case-sync';
@@ -43,6 +45,11 @@ export interface WorkstationOptions {
   engineChannel?: EngineChannelFactory;
   /** The 话术 scripts folder (default: resources/scripts of the repo; packaged: resources/scripts beside the asar). */
   scriptsDir?: string;
+  /**
+   * End-to-end tests only (the headless host reads VERIDESK_TEST_CHALLENGE; the Electron app never sets it): a fixed
+   * seed and the actions a challenge may draw, so a test video that blinks and opens its mouth can pass.
+   */
+  testChallenge?: { seed: number; actions: ChallengeAction[] };
 }
 
 export interface Workstation {
@@ -119,7 +126,11 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     agentId: () => settings.get().agentId,
     emit: (state) => bus.emit('desk.state', state),
     log,
+    ...(options.testChallenge
+      ? { random: seededRandom(options.testChallenge.seed), verificationConfig: { challengeActions: options.testChallenge.actions } }
+      : {}),
   });
+  if (options.testChallenge) log.warn({ testChallenge: options.testChallenge }, 'TEST ONLY: the active challenge uses a fixed seed');
   frames.onFrame((frame) => desk.onFrame(frame));
   if (engine) {
     frames.onRelease((streamId) => engine.releaseStream(streamId));

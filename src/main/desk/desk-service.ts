@@ -22,6 +22,8 @@ import type { CaseStore } from '../caselog/store';
 import type { EngineService } from '../engine/service';
 import type { Logger } from '../log/logger';
 import { checklistComplete, suggestStep } from '../scripts/triggers';
+import type { RandomSource } from '../verification/challenge';
+import type { VerificationConfig } from '../verification/config';
 import { VerificationSession } from '../verification/session';
 import { EvidenceFrames } from './evidence-frames';
 import { scriptEvents } from './script-events';
@@ -46,6 +48,10 @@ export interface DeskServiceOptions {
   log: Logger;
   /** How often DeskState is pushed at most while frames arrive (ms, default 250). */
   pushIntervalMs?: number;
+  /** Verification rules' operating parameters (e.g. the challenge's actions). */
+  verificationConfig?: Partial<VerificationConfig>;
+  /** The challenge's and spoken code's random source: the OS CSPRNG unless a test host injects a seed. */
+  random?: RandomSource;
   now?: () => number;
 }
 
@@ -255,7 +261,14 @@ export class DeskService {
     }
     const engine = this.options.engine;
     if (!engine) return null;
-    const session = new VerificationSession({ serviceType: call.serviceType, calibration: engine.getCalibration(), streamId: call.streamId, logger: this.log });
+    const session = new VerificationSession({
+      serviceType: call.serviceType,
+      calibration: engine.getCalibration(),
+      streamId: call.streamId,
+      logger: this.log,
+      config: this.options.verificationConfig,
+      random: this.options.random,
+    });
     const desk: Desk = { call, session, idPhoto: null, idInfo: null, decision: null, escalated: false, ticked: new Set(), closed: false, lastDevice: null, issues: [], lastQualityEventAt: -Infinity };
     session.onEvent((event) => this.persist(desk, event));
     this.desk = desk;

@@ -4,6 +4,7 @@ import { createLogger } from '../log/logger';
 import { FileKeyProvider } from '../caselog/key-provider';
 import { backendTokenFromEnv, createWorkstation } from '../workstation';
 import { buildHost } from './host-server';
+import { testChallengeFromEnv } from './test-challenge';
 import packageJson from '../../../package.json';
 
 const { values } = parseArgs({
@@ -29,6 +30,7 @@ const workstation = await createWorkstation({
   keyProvider: new FileKeyProvider(resolve(dataDir, 'cases.db.key')),
   // one token for sync and calls; main keeps it, the renderer never sees it
   backendToken: backendTokenFromEnv(),
+  testChallenge: testChallengeFromEnv(process.env.VERIDESK_TEST_CHALLENGE),
 });
 const app = await buildHost({ workstation, rendererDir: resolve(values.renderer), log });
 const address = await app.listen({ port: Number(values.port), host: values.host });

@@ -21,14 +21,14 @@ import { median, type Observation } from './observation';
 export type RandomSource = () => number;
 
 export function planChallenge(random: RandomSource, cfg: VerificationConfig): ChallengeAction[] {
-  const actions = [...CHALLENGE_ACTIONS];
+  const actions = cfg.challengeActions.length > 0 ? [...new Set(cfg.challengeActions)] : [...CHALLENGE_ACTIONS];
   for (let i = actions.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [actions[i], actions[j]] = [actions[j]!, actions[i]!];
   }
   const span = cfg.challengeMaxSteps - cfg.challengeMinSteps + 1;
   const count = cfg.challengeMinSteps + Math.min(span - 1, Math.floor(random() * span));
-  return actions.slice(0, count);
+  return actions.slice(0, Math.min(count, actions.length));
 }
 
 export interface Neutral {

@@ -3,6 +3,7 @@
  * These are NOT face-match thresholds: the match / review / mismatch bands come only from
  * models/calibration.json (src/main/engine/calibration.ts), and identity drift uses the same bands.
  */
+import { CHALLENGE_ACTIONS, type ChallengeAction } from '../../shared/signaling';
 
 export interface VerificationConfig {
   /** face_match and face_swap need this many key-frame embeddings before they settle. */
@@ -33,6 +34,8 @@ export interface VerificationConfig {
 
   /** Challenge: per-step time limit; turn and nod angles; mouth; blink duration; frames in a row that must agree. */
   challengeStepTimeoutMs: number;
+  /** The actions a challenge draws from (a center may leave one out, e.g. nod for a neck-injury policy). */
+  challengeActions: readonly ChallengeAction[];
   challengeMinSteps: number;
   challengeMaxSteps: number;
   turnMinYaw: number;
@@ -96,6 +99,7 @@ export const DEFAULT_VERIFICATION_CONFIG: VerificationConfig = {
   qualityShare: 0.5,
 
   challengeStepTimeoutMs: 5000,
+  challengeActions: CHALLENGE_ACTIONS,
   challengeMinSteps: 2,
   challengeMaxSteps: 3,
   turnMinYaw: 20,

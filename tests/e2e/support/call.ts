@@ -18,11 +18,11 @@ export interface CallStack {
 }
 
 /** A real backend (signaling, join page) and a headless workstation host that holds its token. */
-export async function startCallStack(config: ServerConfig & { hostDataDir?: string } = {}): Promise<CallStack> {
+export async function startCallStack(config: ServerConfig & { hostDataDir?: string; hostEnv?: Record<string, string> } = {}): Promise<CallStack> {
   const dataDir = config.dataDir ?? (await mkdtemp(join(tmpdir(), 'veridesk-server-')));
   const token = await createServerToken({ ...config, dataDir }, `ws-${Date.now().toString(36)}`);
   const server = await startServer({ ...config, dataDir });
-  const host = await startWorkstationHost(server.url, token, config.hostDataDir);
+  const host = await startWorkstationHost(server.url, token, config.hostDataDir, config.hostEnv);
   return {
     server,
     host,
@@ -35,10 +35,10 @@ export async function startCallStack(config: ServerConfig & { hostDataDir?: stri
 }
 
 /** Starts the workstation host pointed at `backendUrl` (its settings file) with the backend token in its environment. */
-export async function startWorkstationHost(backendUrl: string, token: string, dataDir?: string): Promise<RunningHost> {
+export async function startWorkstationHost(backendUrl: string, token: string, dataDir?: string, env: Record<string, string> = {}): Promise<RunningHost> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'veridesk-host-')));
   writeFileSync(join(dir, 'settings.json'), JSON.stringify({ backendUrl }));
-  return startHost({ dataDir: dir, env: { VERIDESK_SYNC_TOKEN: token } });
+  return startHost({ dataDir: dir, env: { ...env, VERIDESK_SYNC_TOKEN: token } });
 }
 
 /** Opens the workstation UI and waits until it talks to main. */
