@@ -96,6 +96,8 @@ export const FieldAgesSchema = z.object({
   poseModel: z.number().nullable(),
   /** embedding: the key frame it was computed on. */
   embedding: z.number().nullable(),
+  /** primary.age and primary.gender (fr_age, fr_gender: on key frames, at most once a second). */
+  attributes: z.number().nullable().default(null),
 });
 export type FieldAges = z.infer<typeof FieldAgesSchema>;
 
@@ -122,7 +124,7 @@ export const FrameAnalysisSchema = z.object({
   source: z.enum(['detected', 'tracked', 'none']).default('none'),
   /** The last output of the fr_pose network for this face (primary.pose is the per-frame landmark estimate). */
   poseModel: PoseSchema.optional(),
-  ages: FieldAgesSchema.default({ detection: null, landmarks: null, liveness: null, poseModel: null, embedding: null }),
+  ages: FieldAgesSchema.default({ detection: null, landmarks: null, liveness: null, poseModel: null, embedding: null, attributes: null }),
   timingsMs: StageTimingsSchema,
   /** Frames of this stream replaced in the mailbox since the previous result. */
   droppedFrames: z.number().int(),

@@ -17,6 +17,7 @@ import { testdata } from '../support/testdata';
 import { launchChromium } from './support/browser';
 import { callState, customerContext, expectPoll, joinAsCustomer, openWorkstation, startCall, startCallStack, type CallStack } from './support/call';
 import { REPO_ROOT } from './support/host';
+import { idCheckDigit } from '../../src/shared/id-number';
 
 const SCREENSHOTS = join(REPO_ROOT, 'test-results/screenshots');
 const AGENT_CAMERA = testdata('faces/video/live_head_motion_640x480.y4m');
@@ -58,6 +59,19 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+/** A valid test ID number (never a real person's): a man born 1994-06-15, like the genuine video's face (≈ 32). */
+const GENUINE_ID = (() => {
+  const first17 = '11010519940615001';
+  return first17 + idCheckDigit(first17);
+})();
+
+/** Ticks every item of the closing checklist (operate/transact), as the agent does before passing. */
+async function tickChecklist(page: Page): Promise<void> {
+  for (const box of await page.locator('[data-testid^="checklist-"] input[type="checkbox"], input[type="checkbox"][data-testid^="checklist-"]').all()) {
+    if (!(await box.isChecked())) await box.check();
+  }
+}
+
 const status = (id: string) => agent.locator(`[data-testid="check-${id}"]`).getAttribute('data-status');
 const advice = () => agent.locator('[data-testid="advice"]').getAttribute('data-advice');
 
@@ -89,6 +103,9 @@ async function withCall(camera: string, idPhoto: string | null, body: (customer:
 describe('verification desk scenarios', () => {
   it('scenario 1 genuine: the ID photo matches the live face, the challenge passes, the spoken code is confirmed → pass advised', async () => {
     await withCall(LIVE, idPhotoGenuine, async (customer) => {
+      await agent.fill('[data-testid="id-name"]', '王小明');
+      await agent.fill('[data-testid="id-number"]', GENUINE_ID);
+      await agent.click('[data-testid="id-info-submit"]');
       await expectPoll(async () => (await status('face_match')) === 'pass', 60_000, 'face match pass');
       await agent.click('[data-testid="challenge-start"]');
       await expectPoll(async () => (await customer.locator('[data-testid="challenge-text"]').isVisible()) === true, 15_000, 'challenge shown on the customer page');
@@ -99,9 +116,14 @@ describe('verification desk scenarios', () => {
       expect(digits).toMatch(/^\d{4}$/);
       await expectPoll(async () => (await customer.locator('[data-testid="code-text"]').getAttribute('data-code')) === digits, 15_000, 'code shown on the customer page');
       await agent.click('[data-testid="code-ok"]');
+      await expectPoll(async () => (await status('id_consistency')) === 'pass', 30_000, 'ID information consistent');
       await expectPoll(async () => (await advice()) === 'pass', 30_000, 'pass advised');
       // AI scores never reach the customer page
       expect(await customer.locator('body').textContent()).not.toMatch(/0\.\d{2,}/);
+      await tickChecklist(agent);
+      await agent.click('[data-testid="decision-pass"]');
+      await agent.click('[data-testid="decision-confirm"]');
+      await agent.locator('[data-testid="decision-made"]').waitFor({ timeout: 15_000 });
     }, 'genuine');
   }, 240_000);
 
@@ -109,6 +131,7 @@ describe('verification desk scenarios', () => {
     await withCall(LIVE, testdata('faces/identities/joe_biden/02.jpg'), async () => {
       await expectPoll(async () => (await status('face_match')) === 'fail', 60_000, 'face match fail');
       expect(await advice()).toBe('fail');
+      await tickChecklist(agent);
       await agent.click('[data-testid="decision-pass"]');
       await agent.locator('[data-testid="override-reason"]').waitFor();
       await agent.selectOption('[data-testid="override-reason"]', 'verified_other_means');

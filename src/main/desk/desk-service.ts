@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import type { ServiceType } from '../../shared/cases';
 import type { DeskState, Decision, OverrideReason } from '../../shared/desk';
 import { MAX_ID_PHOTO_BYTES } from '../../shared/desk';
-import type { FrameAnalysis, ImageAnalysis, QualityIssue } from '../../shared/engine';
+import type { FrameAnalysis, ImageAnalysis } from '../../shared/engine';
 import { AppFailure } from '../../shared/errors';
 import type { Frame } from '../../shared/frame';
 import { maskIdNumber, parseIdNumber } from '../../shared/id-number';
@@ -65,7 +65,6 @@ interface Desk {
   ticked: Set<string>;
   closed: boolean;
   lastDevice: string | null;
-  issues: QualityIssue[];
   lastQualityEventAt: number;
 }
 
@@ -116,7 +115,6 @@ export class DeskService {
     const desk = this.ensure();
     if (!desk || desk.closed || analysis.streamId !== desk.call.streamId) return;
     this.syncDevice(desk);
-    desk.issues = analysis.primary?.quality?.issues ?? [];
     desk.session.onFrame(analysis);
     this.schedulePush();
   }
@@ -269,7 +267,7 @@ export class DeskService {
       config: this.options.verificationConfig,
       random: this.options.random,
     });
-    const desk: Desk = { call, session, idPhoto: null, idInfo: null, decision: null, escalated: false, ticked: new Set(), closed: false, lastDevice: null, issues: [], lastQualityEventAt: -Infinity };
+    const desk: Desk = { call, session, idPhoto: null, idInfo: null, decision: null, escalated: false, ticked: new Set(), closed: false, lastDevice: null, lastQualityEventAt: -Infinity };
     session.onEvent((event) => this.persist(desk, event));
     this.desk = desk;
     this.frames.clear();
@@ -347,7 +345,7 @@ export class DeskService {
       spokenCode: code,
       decision: desk.decision,
       escalated: desk.escalated,
-      suggestedStep: script ? suggestStep(script, scriptEvents(report, desk.issues)) : null,
+      suggestedStep: script ? suggestStep(script, scriptEvents(report)) : null,
       checklist: { ticked: [...desk.ticked].sort(), missing: script?.checklist ? checklistComplete(script, desk.ticked).missing : [] },
       closed: desk.closed,
     };

@@ -1,5 +1,6 @@
 import type { VeriDeskApi } from '../../shared/contract';
 import { subscribeToCall, syncCallFromMain } from './call/call-service';
+import { subscribeToDesk, syncDeskFromMain } from './desk/desk-service';
 import { setLanguage } from './i18n';
 import { useAppStore } from './store/store';
 
@@ -17,6 +18,7 @@ export function subscribeToMain(api: VeriDeskApi): () => void {
     api.on('sync.status', (status) => store.setSync(status)),
     api.on('app.notice', (notice) => store.addNotice(notice)),
     ...subscribeToCall(api),
+    ...subscribeToDesk(api),
   ];
   return () => unsubscribers.forEach((unsubscribe) => unsubscribe());
 }
@@ -41,5 +43,6 @@ export async function loadFromMain(api: VeriDeskApi): Promise<void> {
   if (sync.ok) store.setSync(sync.value);
   const failed = [info, settings, engine, backend, sync].find((result) => !result.ok);
   if (failed && !failed.ok) store.setLastError(failed.error);
-  await syncCallFromMain(api);
+  // the desk does not wait for the call's media to come back up (camera, peer): its state is main's alone
+  await Promise.all([syncCallFromMain(api), syncDeskFromMain(api)]);
 }

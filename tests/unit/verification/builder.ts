@@ -75,6 +75,7 @@ export function frame(s: FrameSpec): FrameAnalysis {
       liveness: hasFace ? (s.live === undefined ? 100 : 0) : null,
       poseModel: null,
       embedding: s.embedding ? (s.embeddingAge ?? 0) : null,
+      attributes: s.age === undefined ? null : 0,
     },
     timingsMs: {},
     droppedFrames: 0,

@@ -26,6 +26,7 @@ import { liveness as livenessModel } from '../models/liveness';
 import { poseModel } from '../models/pose-model';
 import type { RunModel } from '../models/run-model';
 import { assessQuality, outsideFraction, qualityScore } from '../quality';
+import { faceAgeGender } from '../still';
 import { boxFromLandmarks, checkTrack, predictBox, relationOf, type BoxRelation } from './track';
 
 /** A frame as the engine process receives it (protocol.ts), offline decided. */
@@ -58,6 +59,8 @@ interface Track {
   others: Box[];
   liveness: Timed<number> | null;
   poseModel: Timed<Pose> | null;
+  /** fr_age / fr_gender (optional models): estimates that change slowly, refreshed on key frames. */
+  attributes: Timed<Pick<Face, 'age' | 'gender'>> | null;
   /** fr_pose minus the landmark estimate, smoothed: the landmark pose's error for this face. */
   poseBias: Pose | null;
   lastFrameAt: number;
@@ -186,6 +189,16 @@ export class FramePipeline {
         : { yaw: clamp(residual.yaw, 20), pitch: clamp(residual.pitch, 20), roll: clamp(residual.roll, 10) };
     }
 
+    // age and gender (two 64×64 networks, ≈ 1 ms) on key frames at most once a second, not on a detection frame
+    if (keyFrameWanted && (input.offline || timings.detect === undefined || t.attributes === null) && (t.attributes === null || input.capturedAt - t.attributes.at >= 1000 || input.capturedAt < t.attributes.at)) {
+      s = now();
+      const estimate = await faceAgeGender(this.run, img, t.box);
+      if (estimate.age !== undefined) {
+        timings.attributes = now() - s;
+        t.attributes = { value: estimate, at: input.capturedAt };
+      }
+    }
+
     const primary: Face = {
       box: t.box,
       score: t.detectionScore,
@@ -196,6 +209,7 @@ export class FramePipeline {
       pose,
       mouthOpening: mouthOpening(lm),
       quality,
+      ...(t.attributes ? t.attributes.value : {}),
     };
     const ages: FieldAges = {
       detection: Math.max(0, input.capturedAt - t.lastDetectionAt),
@@ -203,6 +217,7 @@ export class FramePipeline {
       liveness: age(input.capturedAt, t.liveness),
       poseModel: age(input.capturedAt, t.poseModel),
       embedding: null,
+      attributes: age(input.capturedAt, t.attributes),
     };
     timings.total = now() - t0;
     const result: FrameAnalysis = {
@@ -273,6 +288,7 @@ export class FramePipeline {
       others,
       liveness: null,
       poseModel: null,
+      attributes: null,
       poseBias: null,
       lastFrameAt: at,
     };
@@ -290,7 +306,7 @@ export class FramePipeline {
       others: [],
       keyFrame: false,
       source: 'none',
-      ages: { detection: 0, landmarks: null, liveness: null, poseModel: null, embedding: null },
+      ages: { detection: 0, landmarks: null, liveness: null, poseModel: null, embedding: null, attributes: null },
       timingsMs: timings,
       droppedFrames: input.droppedFrames,
     };

@@ -8,6 +8,9 @@ import type { CallInfo, CallState, RecordingStatus, RecordingTrack } from '../..
 import type { CustomerMediaState, GuidanceKey } from '../../../shared/signaling';
 import type { CallPhase } from '../call/call-phase';
 import type { ConnectionStats } from '../call/connection-stats';
+import type { ScriptList } from '../../../shared/contract';
+import type { DeskState } from '../../../shared/desk';
+import { followSuggestion, scriptFor, START, type ScriptPosition } from '../desk/script-nav';
 
 export type Page = 'workspace' | 'cases' | 'settings';
 export type CameraState = 'idle' | 'starting' | 'live' | 'error';
@@ -124,7 +127,27 @@ interface CallSlice {
   setLandmarks(on: boolean): void;
 }
 
-export type AppState = ConnectionSlice & SettingsSlice & CameraSlice & DiagnosticsSlice & EngineSlice & BackendSlice & SyncSlice & NavigationSlice & CallSlice;
+/** The ID photo the agent dropped, as an object URL (main keeps only its analysis; the picture stays here). */
+export interface IdPhotoView {
+  callId: string;
+  url: string;
+}
+
+/** The verification desk of the active call; written by src/desk/desk-service.ts and the desk components. */
+interface DeskSlice {
+  desk: DeskState | null;
+  /** scripts.list: the loaded 话术 scripts and the files that failed to load. */
+  scripts: ScriptList | null;
+  /** The script step on screen, chosen by the agent (follows each new DeskState.suggestedStep). */
+  scriptPosition: ScriptPosition;
+  idPhotoView: IdPhotoView | null;
+  setDesk(desk: DeskState | null): void;
+  setScripts(scripts: ScriptList): void;
+  setScriptPosition(position: ScriptPosition): void;
+  setIdPhotoView(view: IdPhotoView | null): void;
+}
+
+export type AppState = ConnectionSlice & SettingsSlice & CameraSlice & DiagnosticsSlice & EngineSlice & BackendSlice & SyncSlice & NavigationSlice & CallSlice & DeskSlice;
 
 export const initialCall = (): CallView => ({
   phase: 'idle',
@@ -148,6 +171,11 @@ export const initialCall = (): CallView => ({
 });
 
 const GUIDANCE_HISTORY = 8;
+
+/** Object URLs hold the file's bytes until revoked: one per call at most. */
+function releasePhoto(view: IdPhotoView | null, keep: IdPhotoView | null = null): void {
+  if (view && view.url !== keep?.url) URL.revokeObjectURL(view.url);
+}
 const TERMINAL = new Set(['stopped', 'failed']);
 
 /** Status events and method results for one segment can arrive in either order: counts only grow, an end state stays. */
@@ -217,4 +245,25 @@ export const useAppStore = create<AppState>()((set) => ({
   addGuidance: (view) => set((state) => ({ call: { ...state.call, guidance: [view, ...state.call.guidance].slice(0, GUIDANCE_HISTORY) } })),
   ackGuidance: (id, at) => set((state) => ({ call: { ...state.call, guidance: state.call.guidance.map((g) => (g.id === id && g.ackedAt === null ? { ...g, ackedAt: at } : g)) } })),
   setLandmarks: (landmarks) => set({ landmarks }),
+
+  desk: null,
+  scripts: null,
+  scriptPosition: START,
+  idPhotoView: null,
+  setDesk: (desk) =>
+    set((state) => {
+      const sameCall = desk !== null && state.desk?.callId === desk.callId;
+      const script = desk ? scriptFor(state.scripts?.scripts, desk.serviceType) : null;
+      const scriptPosition = desk ? followSuggestion(script, sameCall ? state.scriptPosition : START, sameCall ? (state.desk?.suggestedStep ?? null) : null, desk.suggestedStep) : START;
+      const idPhotoView = desk && state.idPhotoView?.callId === desk.callId ? state.idPhotoView : null;
+      releasePhoto(state.idPhotoView, idPhotoView);
+      return { desk, scriptPosition, idPhotoView };
+    }),
+  setScripts: (scripts) => set({ scripts }),
+  setScriptPosition: (scriptPosition) => set({ scriptPosition }),
+  setIdPhotoView: (idPhotoView) =>
+    set((state) => {
+      releasePhoto(state.idPhotoView, idPhotoView);
+      return { idPhotoView };
+    }),
 }));
