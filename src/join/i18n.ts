@@ -171,6 +171,7 @@ const zhCN: Messages = {
     only_you: '请确保画面中只有您本人',
     show_id_front: '请出示身份证人像面',
     show_id_back: '请出示身份证国徽面',
+    cover_face_briefly: '请用手在脸前慢慢挡一下，再移开',
   },
 };
 
@@ -283,6 +284,7 @@ const en: Messages = {
     only_you: 'Please make sure only you are in the picture',
     show_id_front: 'Please show the photo side of your ID card',
     show_id_back: 'Please show the back (national emblem side) of your ID card',
+    cover_face_briefly: 'Please move your hand slowly in front of your face, then away',
   },
 };
 

@@ -120,7 +120,7 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     activeCall: () => calls.active(),
     device: () => {
       const device = calls.current()?.device;
-      return device ? { videoLabel: device.videoLabel, virtualCamera: device.virtualCamera } : null;
+      return device ? { videoLabel: device.videoLabel, virtualCamera: device.virtualCamera, platform: device.platform } : null;
     },
     scripts: () => scriptList.scripts,
     agentId: () => settings.get().agentId,
@@ -179,6 +179,7 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     'desk.setIdPhoto': ({ callId, data, source }) => desk.setIdPhoto(callId, data, source),
     'desk.setIdInfo': ({ callId, name, idNumber }) => desk.setIdInfo(callId, name, idNumber),
     'desk.startChallenge': ({ callId }) => desk.startChallenge(callId),
+    'desk.startOcclusionTest': ({ callId }) => desk.startOcclusionTest(callId),
     'desk.issueSpokenCode': ({ callId }) => desk.issueSpokenCode(callId),
     'desk.confirmSpokenCode': ({ callId, ok }) => desk.confirmSpokenCode(callId, ok),
     'desk.decide': ({ callId, decision, reasonCode, note }) => desk.decide(callId, decision, reasonCode, note),

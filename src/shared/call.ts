@@ -37,7 +37,9 @@ export const CallStateSchema = z.object({
   /** Consents the customer gave on the join page (null = not answered yet). */
   consent: z.object({ camera: z.boolean().nullable(), recording: z.boolean().nullable() }),
   /** The customer's last device report (also after a workstation reload): camera label and virtual-camera marker. */
-  device: z.object({ videoLabel: z.string(), audioLabel: z.string(), virtualCamera: z.string().nullable(), at: z.number() }).nullable(),
+  device: z
+    .object({ videoLabel: z.string(), audioLabel: z.string(), virtualCamera: z.string().nullable(), platform: z.enum(['phone', 'pc']).optional(), at: z.number() })
+    .nullable(),
   /** Why the call closed: the agent ended it, the room expired, or the backend refused it (error code). */
   closedReason: z.string().optional(),
 });

@@ -150,6 +150,8 @@ export const methods = {
   /** Name and ID number: a wrong GB 11643 check digit is refused with INVALID_INPUT and nothing is stored. */
   'desk.setIdInfo': method(DeskIdInfoSchema, DeskStateSchema),
   'desk.startChallenge': method(DeskCallSchema, DeskStateSchema),
+  /** The hand-over-face test (face-swap screening); the UI also shows the customer the 'cover_face_briefly' prompt. */
+  'desk.startOcclusionTest': method(DeskCallSchema, DeskStateSchema),
   'desk.issueSpokenCode': method(DeskCallSchema, DeskStateSchema),
   'desk.confirmSpokenCode': method(DeskSpokenCodeSchema, DeskStateSchema),
   /** The agent decides; against the advice only with a reason code (FORBIDDEN otherwise). */

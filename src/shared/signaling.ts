@@ -136,6 +136,14 @@ export const DeviceReportSchema = z
   .strict();
 export type DeviceReport = z.infer<typeof DeviceReportSchema>;
 
+/**
+ * Phone or PC, from the join page's user agent (capture conditions differ: a phone camera held at arm's length
+ * vs a webcam; the verification records it with the case). A claim of the customer's browser, not proof.
+ */
+export function platformOf(userAgent: string): 'phone' | 'pc' {
+  return /Mobi|Android|iPhone|iPad|iPod|HarmonyOS|MicroMessenger/i.test(userAgent) ? 'phone' : 'pc';
+}
+
 export const ConsentSchema = z
   .object({
     kind: z.literal('consent'),
@@ -268,6 +276,8 @@ export const GUIDANCE_KEYS = [
   'only_you',
   'show_id_front',
   'show_id_back',
+  /** The hand-over-face test (face-swap screening): a hand briefly in front of the face, then away. */
+  'cover_face_briefly',
 ] as const;
 export type GuidanceKey = (typeof GUIDANCE_KEYS)[number];
 

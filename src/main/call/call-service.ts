@@ -10,7 +10,7 @@ import type { CallInfo, CallMediaEvent, CallSignal, CallState, SignalingState } 
 import type { EventName, EventPayload } from '../../shared/contract';
 import type { EventType, ServiceType } from '../../shared/cases';
 import { AppFailure } from '../../shared/errors';
-import { SIGNAL_PATH, virtualCameraMarker, type CustomerAppMessage, type CreateRoomResponse } from '../../shared/signaling';
+import { platformOf, SIGNAL_PATH, virtualCameraMarker, type CustomerAppMessage, type CreateRoomResponse } from '../../shared/signaling';
 import type { CaseStore } from '../caselog/store';
 import type { Logger } from '../log/logger';
 import { signalingUrl } from './backend-urls';
@@ -228,10 +228,11 @@ export class CallService {
         if (key === call.lastDevice) return;
         call.lastDevice = key;
         const virtualCamera = virtualCameraMarker(message.videoLabel);
-        this.append(call, 'device.reported', CUSTOMER, { videoLabel: message.videoLabel, audioLabel: message.audioLabel, settings: message.settings, virtualCamera });
+        const platform = platformOf(message.userAgent);
+        this.append(call, 'device.reported', CUSTOMER, { videoLabel: message.videoLabel, audioLabel: message.audioLabel, settings: message.settings, virtualCamera, platform });
         if (virtualCamera) this.log.warn({ callId: call.info.callId, marker: virtualCamera }, 'customer camera looks virtual');
         this.options.emit('call.customer', { callId: call.info.callId, message, virtualCamera, at });
-        call.state.device = { videoLabel: message.videoLabel, audioLabel: message.audioLabel, virtualCamera, at };
+        call.state.device = { videoLabel: message.videoLabel, audioLabel: message.audioLabel, virtualCamera, platform, at };
         this.emitState(call);
         return;
       }

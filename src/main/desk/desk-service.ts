@@ -41,7 +41,7 @@ export interface DeskServiceOptions {
   store: Pick<CaseStore, 'append' | 'addEvidence' | 'recordIdNumber' | 'closeCase'>;
   activeCall: () => ActiveCall | null;
   /** The customer page's last device report for the active call. */
-  device: () => { videoLabel: string; virtualCamera: string | null } | null;
+  device: () => { videoLabel: string; virtualCamera: string | null; platform?: 'phone' | 'pc' } | null;
   scripts: () => Script[];
   agentId: () => string;
   emit: (state: DeskState) => void;
@@ -175,6 +175,14 @@ export class DeskService {
     return this.pushNow(desk);
   }
 
+  /** The hand over the face on request: the face must be lost or occluded, then come back (face_swap sub-signal). */
+  startOcclusionTest(callId: string): DeskState {
+    const desk = this.require(callId);
+    desk.session.startOcclusionTest();
+    this.startTicking();
+    return this.pushNow(desk);
+  }
+
   issueSpokenCode(callId: string): DeskState {
     const desk = this.require(callId);
     desk.session.issueSpokenCode();
@@ -289,10 +297,10 @@ export class DeskService {
   private syncDevice(desk: Desk): void {
     const device = this.options.device();
     if (!device) return;
-    const key = `${device.videoLabel}\u0000${device.virtualCamera ?? ''}`;
+    const key = `${device.videoLabel}\u0000${device.virtualCamera ?? ''}\u0000${device.platform ?? ''}`;
     if (key === desk.lastDevice) return;
     desk.lastDevice = key;
-    desk.session.setDevice({ videoLabel: device.videoLabel, virtualCamera: device.virtualCamera });
+    desk.session.setDevice({ videoLabel: device.videoLabel, virtualCamera: device.virtualCamera, platform: device.platform });
   }
 
   /** A verification event becomes a case event; the frames it cites are stored (encrypted) while still at hand. */

@@ -4,7 +4,8 @@
  *
  *  - identity_drift / identity_unstable: a key frame's embedding against the session's own reference (the mean
  *    of its first minKeyFrames key frames) falls in the calibration's *mismatch* band — a different person.
- *    Two such key frames → fail, one → warn.
+ *    Two such key frames → fail, one → warn. Also: ≥ 2 key frames in the match band and ≥ 2 in the mismatch band
+ *    against the ID photo, among the frontal ones, in one session (two people) → identity_drift.
  *  - profile_mismatch: the turned key frames (|yaw| > frontalMaxYaw) are in the mismatch band against the ID photo
  *    while the frontal ones are in the match band (swaps break at profile angles) → warn.
  *  - profile_face_lost: the face was lost right after |yaw| ≥ profileLossYaw, profileLossCount times → warn.
@@ -141,13 +142,28 @@ export class FaceSwapScreen {
     const out: Signal[] = [];
     const t = this.thresholds;
 
-    const d = this.drifted.length;
+    // Against the ID photo too: key frames in the match band AND key frames in the mismatch band in one session are
+    // two people (a switch, or a swap that breaks now and then), whatever the session's own mean says — with
+    // frequent switches that mean lies between the two faces and hides the drift from the session reference.
+    // frontal key frames only: a turned face may fall out of the band against a frontal ID photo (the profile signal)
+    const scored = idScores.filter((s): s is Scored & { similarity: number } => s.similarity !== null && s.yaw !== null && Math.abs(s.yaw) <= this.cfg.frontalMaxYaw);
+    const idMatch = scored.filter((s) => s.similarity >= t.matchThreshold);
+    const idMismatch = scored.filter((s) => s.similarity < t.mismatchThreshold);
+    const split = idMatch.length >= 2 && idMismatch.length >= 2;
+    const drifted = split ? [...this.drifted, ...idMismatch.filter((k) => !this.drifted.includes(k))] : this.drifted;
+    const d = drifted.length;
     out.push({
       id: 'identity',
       status: !this.reference ? 'pending' : d >= 2 ? 'fail' : d === 1 ? 'warn' : 'pass',
       reason: !this.reference ? 'no_key_frames' : d >= 2 ? 'identity_drift' : d === 1 ? 'identity_unstable' : 'stable',
-      ...(d ? { evidence: this.drifted.slice(0, 3).map((k) => ref(k, 'identity_drift')) } : {}),
-      details: { driftedKeyFrames: d, minSimilarityToSession: this.driftMin, mismatchThreshold: t.mismatchThreshold },
+      ...(d ? { evidence: drifted.slice(0, 3).map((k) => ref(k, 'identity_drift')) } : {}),
+      details: {
+        driftedKeyFrames: d,
+        minSimilarityToSession: this.driftMin,
+        mismatchThreshold: t.mismatchThreshold,
+        idMatchKeyFrames: idMatch.length,
+        idMismatchKeyFrames: idMismatch.length,
+      },
     });
 
     const withId = idScores.filter((s): s is Scored & { similarity: number } => s.similarity !== null && s.yaw !== null);

@@ -39,6 +39,17 @@ describe('face_swap screening signals', () => {
     expect(check.evidence!.every((e) => e.kind === 'identity_drift' && e.capturedAt >= 1500)).toBe(true);
   });
 
+  it('fails identity_drift when two people alternate every few frames (the session mean hides it; the ID photo does not)', () => {
+    const list = frames(0, 3000, (t, i) => (i % 3 === 0 ? { embedding: sample(i % 2 === 0 ? A : B, i, 0.9) } : {}));
+    const scores: Scored[] = list
+      .filter((f) => f.embedding)
+      .map((f) => ({ streamId: f.streamId, capturedAt: f.capturedAt, embedding: f.embedding!, yaw: 0, calm: true, similarity: f.embedding!.reduce((a, x, k) => a + x * A[k]!, 0) }));
+    const { check } = screen(list, scores);
+    expect(check).toMatchObject({ status: 'fail', reason: 'identity_drift' });
+    expect(signal(check, 'identity').details).toMatchObject({ idMatchKeyFrames: expect.any(Number), idMismatchKeyFrames: expect.any(Number) });
+    expect((signal(check, 'identity').details as { idMismatchKeyFrames: number }).idMismatchKeyFrames).toBeGreaterThanOrEqual(2);
+  });
+
   it('warns identity_unstable for a single key frame of another identity', () => {
     const { check } = screen(frames(0, 3000, (t, i) => (i % 3 ? {} : { embedding: i === 45 ? B : sample(A, i) })));
     expect(check).toMatchObject({ status: 'warn', reason: 'identity_unstable' });

@@ -176,6 +176,7 @@ export const en: Widen<Messages> = {
         only_you: 'Make sure only you are in view',
         show_id_front: 'Show the front of your ID',
         show_id_back: 'Show the back of your ID',
+        cover_face_briefly: 'Hand in front of the face, then away',
       },
     },
     recording: {
@@ -220,6 +221,10 @@ export const en: Widen<Messages> = {
     endOrphan: 'End that call',
   },
   desk: {
+    occlusion: {
+      start: 'Hand-over-face test',
+      hint: 'Ask the customer to pass a hand in front of the face (face-swap screening)',
+    },
     title: 'Verification desk',
     unavailable: 'Available once a call starts',
     idPhoto: {

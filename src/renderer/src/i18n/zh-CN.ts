@@ -172,6 +172,7 @@ export const zhCN = {
         only_you: '请确保只有您本人在画面中',
         show_id_front: '请展示证件正面',
         show_id_back: '请展示证件背面',
+        cover_face_briefly: '请用手在脸前挡一下再移开',
       },
     },
     recording: {
@@ -216,6 +217,10 @@ export const zhCN = {
     endOrphan: '结束该通话',
   },
   desk: {
+    occlusion: {
+      start: '手遮脸测试',
+      hint: '请客户用手在脸前挡一下再移开，用于筛查换脸',
+    },
     title: '核验工作台',
     unavailable: '通话开始后可使用',
     idPhoto: {

@@ -8,6 +8,7 @@ import type { ShortcutAction } from '../../desk/shortcuts';
 import { useAppStore } from '../../store/store';
 import { useTranslation } from 'react-i18next';
 import { AdviceBanner } from './AdviceBanner';
+import { pushGuidance } from '../../call/call-service';
 import { ChallengePanel } from './ChallengePanel';
 import { ChecksPanel } from './ChecksPanel';
 import { DecisionBar } from './DecisionBar';
@@ -39,6 +40,13 @@ export function DeskPanel({ desk }: { desk: DeskState }) {
   // each guard repeats the button's disabled state, so a shortcut never does what its button would not
   const startChallenge = () => {
     if (can.startChallenge && !actions.pending.challenge) void actions.run('challenge', 'desk.startChallenge', { callId });
+  };
+  // the hand-over-face test: main times it, the customer's page asks for the gesture
+  const startOcclusion = () => {
+    if (can.startChallenge && !actions.pending.occlusion) {
+      pushGuidance('cover_face_briefly');
+      void actions.run('occlusion', 'desk.startOcclusionTest', { callId });
+    }
   };
   const issueCode = () => {
     if (can.issueCode && !actions.pending.code) void actions.run('code', 'desk.issueSpokenCode', { callId });
@@ -75,6 +83,9 @@ export function DeskPanel({ desk }: { desk: DeskState }) {
       <AdviceBanner report={report} />
       <ChecksPanel report={report} />
       <ChallengePanel challenge={report.challenge} canStart={can.startChallenge} pending={actions.pending.challenge ?? false} error={actions.errors.challenge} onStart={startChallenge} />
+      <button type="button" data-testid="occlusion-start" disabled={!can.startChallenge || (actions.pending.occlusion ?? false)} onClick={startOcclusion}>
+        {t('desk.occlusion.start')}
+      </button>
       <SpokenCodePanel
         digits={desk.spokenCode}
         report={report.spokenCode}

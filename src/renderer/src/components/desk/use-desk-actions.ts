@@ -6,7 +6,7 @@ import { deskAction, type DeskMethod } from '../../desk/desk-service';
 import { useApi } from '../../transport/api-context';
 
 /** Groups of buttons that share one "sending…" state and one error line. */
-export type DeskActionGroup = 'challenge' | 'code' | 'decision' | 'escalate';
+export type DeskActionGroup = 'challenge' | 'occlusion' | 'code' | 'decision' | 'escalate';
 
 export interface DeskActions {
   pending: Partial<Record<DeskActionGroup, boolean>>;
