@@ -184,6 +184,7 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     'desk.confirmSpokenCode': ({ callId, ok }) => desk.confirmSpokenCode(callId, ok),
     'desk.decide': ({ callId, decision, reasonCode, note }) => desk.decide(callId, decision, reasonCode, note),
     'desk.escalate': ({ callId, note }) => desk.escalate(callId, note),
+    'desk.evidence': ({ callId, streamId, capturedAt }) => desk.evidence(callId, streamId, capturedAt),
     'desk.checklist': ({ callId, item, ticked }) => desk.checklist(callId, item, ticked),
     'scripts.list': () => scriptList,
   };

@@ -9,7 +9,7 @@
  * Both transports (Electron IPC in src/main/app, WebSocket in src/main/host) and the preload's
  * `window.veridesk` are derived from these tables.
  */
-import { DeskCallSchema, DeskChecklistSchema, DeskDecideSchema, DeskEscalateSchema, DeskIdInfoSchema, DeskIdPhotoSchema, DeskSpokenCodeSchema, DeskStateSchema } from './desk';
+import { DeskCallSchema, DeskChecklistSchema, DeskDecideSchema, DeskEvidenceImageSchema, DeskEvidenceSchema, DeskEscalateSchema, DeskIdInfoSchema, DeskIdPhotoSchema, DeskSpokenCodeSchema, DeskStateSchema } from './desk';
 import type { Script, ScriptError } from './scripts';
 import { z } from 'zod';
 import type { Result } from './errors';
@@ -157,6 +157,8 @@ export const methods = {
   /** The agent decides; against the advice only with a reason code (FORBIDDEN otherwise). */
   'desk.decide': method(DeskDecideSchema, DeskStateSchema),
   'desk.escalate': method(DeskEscalateSchema, DeskStateSchema),
+  /** An evidence frame a check cites, decrypted in main for the screen only (NOT_FOUND when it was not kept). */
+  'desk.evidence': method(DeskEvidenceSchema, DeskEvidenceImageSchema),
   /** Ticks or unticks a closing-checklist item; desk.decide refuses (FORBIDDEN) while required items are missing. */
   'desk.checklist': method(DeskChecklistSchema, DeskStateSchema),
   /** The 话术 scripts (resources/scripts/) and the files that failed to load, each with file, line and field. */

@@ -66,6 +66,11 @@ export const DeskCallSchema = z.object({ callId: CallIdSchema }).strict();
 export const DeskSpokenCodeSchema = z.object({ callId: CallIdSchema, ok: z.boolean() }).strict();
 export const DeskChecklistSchema = z.object({ callId: CallIdSchema, item: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/), ticked: z.boolean() }).strict();
 
+/** One evidence frame of the active call's case, by the reference a check gives (streamId + capturedAt). */
+export const DeskEvidenceSchema = z.object({ callId: CallIdSchema, streamId: z.string().max(64), capturedAt: z.number() }).strict();
+export const DeskEvidenceImageSchema = z.object({ mime: z.literal('image/jpeg'), data: z.string() });
+export type DeskEvidenceImage = z.infer<typeof DeskEvidenceImageSchema>;
+
 export const DeskStateSchema = z.object({
   callId: CallIdSchema,
   caseId: z.string(),

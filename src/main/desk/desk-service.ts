@@ -10,7 +10,7 @@
  */
 import sharp from 'sharp';
 import type { ServiceType } from '../../shared/cases';
-import type { DeskState, Decision, OverrideReason } from '../../shared/desk';
+import type { DeskEvidenceImage, DeskState, Decision, OverrideReason } from '../../shared/desk';
 import { MAX_ID_PHOTO_BYTES } from '../../shared/desk';
 import type { FrameAnalysis, ImageAnalysis } from '../../shared/engine';
 import { AppFailure } from '../../shared/errors';
@@ -38,7 +38,7 @@ export interface ActiveCall {
 
 export interface DeskServiceOptions {
   engine: Pick<EngineService, 'analyzeImage' | 'getCalibration'> | null;
-  store: Pick<CaseStore, 'append' | 'addEvidence' | 'recordIdNumber' | 'closeCase'>;
+  store: Pick<CaseStore, 'append' | 'addEvidence' | 'readEvidence' | 'recordIdNumber' | 'closeCase'>;
   activeCall: () => ActiveCall | null;
   /** The customer page's last device report for the active call. */
   device: () => { videoLabel: string; virtualCamera: string | null; platform?: 'phone' | 'pc' } | null;
@@ -66,6 +66,8 @@ interface Desk {
   closed: boolean;
   lastDevice: string | null;
   lastQualityEventAt: number;
+  /** Stored evidence frames of this case: `${streamId}@${capturedAt}` → evidence id. */
+  evidence: Map<string, string>;
 }
 
 const QUALITY_EVENT_SPACING_MS = 2000;
@@ -247,6 +249,16 @@ export class DeskService {
     return this.pushNow(desk);
   }
 
+  /** An evidence frame for the screen: decrypted in memory, never written to disk in clear. */
+  evidence(callId: string, streamId: string, capturedAt: number): DeskEvidenceImage {
+    const desk = this.ensure();
+    if (!desk || desk.call.callId !== callId) throw new AppFailure('NOT_FOUND', 'no such active call');
+    const id = desk.evidence.get(`${streamId}@${capturedAt}`);
+    const data = id ? this.options.store.readEvidence(id) : null;
+    if (!data) throw new AppFailure('NOT_FOUND', 'this frame was not kept as evidence (only frames still in memory when the check changed are stored)');
+    return { mime: 'image/jpeg', data: data.toString('base64') };
+  }
+
   close(): void {
     this.stopTicking();
     if (this.pushTimer) clearTimeout(this.pushTimer);
@@ -275,7 +287,7 @@ export class DeskService {
       config: this.options.verificationConfig,
       random: this.options.random,
     });
-    const desk: Desk = { call, session, idPhoto: null, idInfo: null, decision: null, escalated: false, ticked: new Set(), closed: false, lastDevice: null, lastQualityEventAt: -Infinity };
+    const desk: Desk = { call, session, idPhoto: null, idInfo: null, decision: null, escalated: false, ticked: new Set(), closed: false, lastDevice: null, lastQualityEventAt: -Infinity, evidence: new Map() };
     session.onEvent((event) => this.persist(desk, event));
     this.desk = desk;
     this.frames.clear();
@@ -332,7 +344,10 @@ export class DeskService {
       void sharp(rgba, { raw: { width: frame.width, height: frame.height, channels: 4 } })
         .jpeg({ quality: 85 })
         .toBuffer()
-        .then((jpeg) => this.options.store.addEvidence(desk.call.caseId, { kind: 'frame', data: jpeg, actor: 'system' }))
+        .then((jpeg) => {
+          const stored = this.options.store.addEvidence(desk.call.caseId, { kind: 'frame', data: jpeg, actor: 'system' });
+          desk.evidence.set(`${ref.streamId}@${ref.capturedAt}`, stored.evidenceId);
+        })
         .catch((error: unknown) => this.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'evidence frame not stored'));
       ids.push(`${ref.streamId}@${ref.capturedAt}`);
     }

@@ -43,6 +43,7 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
     'desk.confirmSpokenCode': noDesk,
     'desk.decide': noDesk,
     'desk.escalate': noDesk,
+    'desk.evidence': noDesk,
     'desk.checklist': noDesk,
     'scripts.list': () => ({ scripts: [], errors: [] }),
     ...overrides,

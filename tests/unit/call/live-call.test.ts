@@ -199,7 +199,7 @@ describe('live call, main side, against the real backend', () => {
     expect(eventsOf('call.customer')[2]).toMatchObject({ callId: info.callId, message: { kind: 'device', videoLabel: 'OBS Virtual Camera' }, virtualCamera: 'obs virtual' });
     expect(lastState()?.consent).toEqual({ camera: true, recording: true });
     // a reloaded workstation page gets the device report back from call.current
-    expect((await invoke<CallState>('call.current', {}))?.device).toMatchObject({ videoLabel: 'OBS Virtual Camera', virtualCamera: 'obs virtual' });
+    expect((await invoke<CallState>('call.current', {}))?.device).toMatchObject({ videoLabel: 'OBS Virtual Camera', virtualCamera: 'obs virtual', platform: 'pc' });
 
     const stored = caseEvents(info.caseId).filter((e) => e.type !== 'media.event' || e.payload.source === 'customer');
     expect(stored.slice(2)).toEqual([
@@ -208,7 +208,7 @@ describe('live call, main side, against the real backend', () => {
       {
         type: 'device.reported',
         actor: 'customer',
-        payload: { videoLabel: 'OBS Virtual Camera', audioLabel: 'Default mic', settings: { width: 1280, height: 720, frameRate: 30 }, virtualCamera: 'obs virtual' },
+        payload: { videoLabel: 'OBS Virtual Camera', audioLabel: 'Default mic', settings: { width: 1280, height: 720, frameRate: 30 }, virtualCamera: 'obs virtual', platform: 'pc' },
       },
       { type: 'media.event', actor: 'customer', payload: { source: 'customer', state: 'live' } },
     ]);

@@ -99,6 +99,36 @@ describe('DeskService', () => {
     expect(state.suggestedStep).not.toBeNull();
   });
 
+  it('keeps the frames a check cites as encrypted evidence and shows them decrypted; an unknown frame is NOT_FOUND', async () => {
+    const service = desk('query');
+    await service.setIdPhoto(call.callId, JPEG, 'file');
+    const person = identity(1);
+    for (const f of frames(1000, 4000, (_t, i) => (i % 3 === 0 ? { embedding: sample(person, i, 0.8) } : {}))) {
+      // main received this frame before the engine answered for it
+      service.onFrame({ streamId: f.streamId, width: 8, height: 6, capturedAt: f.capturedAt, rgba: new Uint8Array(8 * 6 * 4).fill(120) });
+      service.onAnalysis(f);
+    }
+    const cited = service.current()!.report.checks.flatMap((c) => c.evidence ?? []);
+    expect(cited.length).toBeGreaterThan(0);
+    let image: { mime: string; data: string } | null = null;
+    await expect
+      .poll(() => {
+        for (const e of cited) {
+          try {
+            image = service.evidence(call.callId, e.streamId, e.capturedAt);
+            return true;
+          } catch {
+            /* not stored (left the window) or not yet encoded */
+          }
+        }
+        return false;
+      })
+      .toBe(true);
+    expect(image!.mime).toBe('image/jpeg');
+    expect(Buffer.from(image!.data, 'base64').subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    expect((await failure(() => service.evidence(call.callId, 'call-test', 1))).code).toBe('NOT_FOUND');
+  });
+
   it('a decision against the advice needs a reason code; with one the case closes with its summary', async () => {
     const service = desk('query');
     await service.setIdPhoto(call.callId, JPEG, 'file');

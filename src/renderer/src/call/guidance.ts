@@ -12,7 +12,7 @@ export const MAX_DATA_MESSAGE_CHARS = 4_096;
 export const GUIDANCE_GROUPS: { name: 'environment' | 'position' | 'action' | 'document'; keys: GuidanceKey[] }[] = [
   { name: 'environment', keys: ['move_to_light', 'avoid_backlight', 'remove_obstruction', 'only_you'] },
   { name: 'position', keys: ['come_closer', 'move_back', 'face_camera', 'hold_still'] },
-  { name: 'action', keys: ['turn_left_slowly', 'turn_right_slowly', 'blink', 'open_mouth', 'nod'] },
+  { name: 'action', keys: ['turn_left_slowly', 'turn_right_slowly', 'blink', 'open_mouth', 'nod', 'cover_face_briefly'] },
   { name: 'document', keys: ['show_id_front', 'show_id_back'] },
 ];
 

@@ -302,6 +302,7 @@ export const en: Widen<Messages> = {
         quality: 'Score {{value}}',
       },
       evidence: 'Evidence frames',
+      evidenceMissing: 'This frame was not kept as evidence (only frames still in memory when the check changed are stored)',
       noEvidence: 'No evidence frames for this check.',
       close: 'Close',
     },

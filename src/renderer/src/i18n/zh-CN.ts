@@ -298,6 +298,7 @@ export const zhCN = {
         quality: '分数 {{value}}',
       },
       evidence: '证据帧',
+      evidenceMissing: '这一帧没有保存为证据（只保存检测结果变化时仍在内存中的画面）',
       noEvidence: '该项没有证据帧。',
       close: '关闭',
     },

@@ -10,6 +10,11 @@ import { CheckRow } from './CheckRow';
 import { ChecksPanel } from './ChecksPanel';
 import { DecisionBar } from './DecisionBar';
 import { SpokenCodePanel } from './SpokenCodePanel';
+import { ApiContext } from '../../transport/api-context';
+import type { VeriDeskApi } from '../../../../shared/contract';
+
+/** The evidence list fetches frames through the API on click; a static render never calls it. */
+const withApi = (node: ReturnType<typeof createElement>) => createElement(ApiContext.Provider, { value: {} as VeriDeskApi }, node);
 
 afterEach(async () => {
   await i18n.changeLanguage('zh-CN');
@@ -80,13 +85,13 @@ describe('ChecksPanel', () => {
 
   it('the evidence list of an opened check: frame times and kinds', () => {
     const check = sampleReport().checks[0]!;
-    const open = renderToStaticMarkup(createElement(CheckRow, { check, required: true, open: true, onToggle: () => undefined }));
+    const open = renderToStaticMarkup(withApi(createElement(CheckRow, { check, required: true, open: true, onToggle: () => undefined })));
     const list = element(open, 'check-evidence-face_match')!;
     expect(list.text).toContain('证据帧');
     expect((list.text.match(/关键帧/g) ?? []).length).toBe(2);
     expect(open).toContain(`data-captured-at="${T0 + 1200}"`);
     expect(html).not.toContain('check-evidence-');
-    const none = renderToStaticMarkup(createElement(CheckRow, { check: sampleReport().checks[1]!, required: true, open: true, onToggle: () => undefined }));
+    const none = renderToStaticMarkup(withApi(createElement(CheckRow, { check: sampleReport().checks[1]!, required: true, open: true, onToggle: () => undefined })));
     expect(element(none, 'check-evidence-passive_liveness')!.text).toContain('该项没有证据帧');
   });
 
