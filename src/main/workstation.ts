@@ -178,6 +178,7 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     'desk.current': () => desk.current(),
     'desk.setIdPhoto': ({ callId, data, source }) => desk.setIdPhoto(callId, data, source),
     'desk.setIdInfo': ({ callId, name, idNumber }) => desk.setIdInfo(callId, name, idNumber),
+    'desk.captureIdFromCamera': ({ callId }) => desk.captureIdFromCamera(callId),
     'desk.startChallenge': ({ callId }) => desk.startChallenge(callId),
     'desk.startOcclusionTest': ({ callId }) => desk.startOcclusionTest(callId),
     'desk.issueSpokenCode': ({ callId }) => desk.issueSpokenCode(callId),
@@ -185,6 +186,7 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     'desk.decide': ({ callId, decision, reasonCode, note }) => desk.decide(callId, decision, reasonCode, note),
     'desk.escalate': ({ callId, note }) => desk.escalate(callId, note),
     'desk.evidence': ({ callId, streamId, capturedAt }) => desk.evidence(callId, streamId, capturedAt),
+    'desk.idPhotoImage': ({ callId }) => desk.idPhotoImage(callId),
     'desk.checklist': ({ callId, item, ticked }) => desk.checklist(callId, item, ticked),
     'scripts.list': () => scriptList,
   };

@@ -149,6 +149,8 @@ export const methods = {
   'desk.setIdPhoto': method(DeskIdPhotoSchema, DeskStateSchema),
   /** Name and ID number: a wrong GB 11643 check digit is refused with INVALID_INPUT and nothing is stored. */
   'desk.setIdInfo': method(DeskIdInfoSchema, DeskStateSchema),
+  /** The ID card the customer holds up: the portrait is found in the customer's current frame and becomes the ID photo. */
+  'desk.captureIdFromCamera': method(DeskCallSchema, DeskStateSchema),
   'desk.startChallenge': method(DeskCallSchema, DeskStateSchema),
   /** The hand-over-face test (face-swap screening); the UI also shows the customer the 'cover_face_briefly' prompt. */
   'desk.startOcclusionTest': method(DeskCallSchema, DeskStateSchema),
@@ -159,6 +161,8 @@ export const methods = {
   'desk.escalate': method(DeskEscalateSchema, DeskStateSchema),
   /** An evidence frame a check cites, decrypted in main for the screen only (NOT_FOUND when it was not kept). */
   'desk.evidence': method(DeskEvidenceSchema, DeskEvidenceImageSchema),
+  /** The ID photo as stored (e.g. the portrait cut from the camera), decrypted for the screen only. */
+  'desk.idPhotoImage': method(DeskCallSchema, DeskEvidenceImageSchema),
   /** Ticks or unticks a closing-checklist item; desk.decide refuses (FORBIDDEN) while required items are missing. */
   'desk.checklist': method(DeskChecklistSchema, DeskStateSchema),
   /** The 话术 scripts (resources/scripts/) and the files that failed to load, each with file, line and field. */

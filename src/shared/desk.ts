@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { CallIdSchema } from './call';
 import { SERVICE_TYPES } from './cases';
-import { BoxSchema } from './engine';
+import { BoxSchema, QUALITY_ISSUES } from './engine';
 import { VerificationReportSchema } from './verification';
 
 /** An ID photo as the agent dropped it: at most 10 MB, base64 (the engine checks the first bytes: JPEG/PNG/WebP). */
@@ -68,7 +68,7 @@ export const DeskChecklistSchema = z.object({ callId: CallIdSchema, item: z.stri
 
 /** One evidence frame of the active call's case, by the reference a check gives (streamId + capturedAt). */
 export const DeskEvidenceSchema = z.object({ callId: CallIdSchema, streamId: z.string().max(64), capturedAt: z.number() }).strict();
-export const DeskEvidenceImageSchema = z.object({ mime: z.literal('image/jpeg'), data: z.string() });
+export const DeskEvidenceImageSchema = z.object({ mime: z.enum(['image/jpeg', 'image/png', 'image/webp']), data: z.string() });
 export type DeskEvidenceImage = z.infer<typeof DeskEvidenceImageSchema>;
 
 export const DeskStateSchema = z.object({
@@ -87,6 +87,8 @@ export const DeskStateSchema = z.object({
       source: z.enum(['file', 'camera', 'backend']),
       /** Estimated age of the ID portrait (fr_age), when the model is present. */
       age: z.number().optional(),
+      /** Capture problems of the portrait (a card held up to the camera): glare, blur, too small, … */
+      warnings: z.array(z.enum(QUALITY_ISSUES)).default([]),
     })
     .nullable(),
   /** What the case log keeps of the ID information: masked, plus what the check digit and birth date say. */

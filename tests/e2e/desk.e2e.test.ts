@@ -193,4 +193,16 @@ describe('verification desk scenarios', () => {
       expect(await agent.locator('[data-testid="id-info-error"]').textContent()).toMatch(/校验/);
     }, 'wrong-check-digit');
   }, 240_000);
+
+  it('scenario 9 an ID card held up to the camera: the portrait is found beside the customer, cut out as the ID photo, with a too-small warning', async () => {
+    const card = variant('card.y4m', ['-i', LIVE, '-i', testdata('documents/100_pass-chn.jpg'), '-filter_complex', '[1:v]scale=300:-1[card];[0:v][card]overlay=0:H-h', '-r', '30']);
+    await withCall(card, null, async () => {
+      await expectPoll(async () => (await status('presence')) !== 'pending', 60_000, 'customer analysed');
+      await agent.click('[data-testid="id-photo-capture"]');
+      await agent.locator('[data-testid="id-photo-source"][data-source="camera"]').waitFor({ timeout: 20_000 });
+      expect(await agent.locator('[data-testid="id-photo-noface"]').count()).toBe(0);
+      expect(await agent.locator('[data-testid="id-photo-warnings"] [data-warning="too_small"]').count()).toBe(1);
+      await agent.locator('[data-testid="id-photo-image"]').waitFor({ timeout: 10_000 });
+    }, 'id-card-capture');
+  }, 240_000);
 });

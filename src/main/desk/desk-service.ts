@@ -12,7 +12,9 @@ import sharp from 'sharp';
 import type { ServiceType } from '../../shared/cases';
 import type { DeskEvidenceImage, DeskState, Decision, OverrideReason } from '../../shared/desk';
 import { MAX_ID_PHOTO_BYTES } from '../../shared/desk';
-import type { FrameAnalysis, ImageAnalysis } from '../../shared/engine';
+import type { Box, FrameAnalysis, ImageAnalysis, QualityIssue } from '../../shared/engine';
+import { iou } from '../engine/geometry';
+import { sniffImageType } from '../engine/image-type';
 import { AppFailure } from '../../shared/errors';
 import type { Frame } from '../../shared/frame';
 import { maskIdNumber, parseIdNumber } from '../../shared/id-number';
@@ -66,6 +68,10 @@ interface Desk {
   closed: boolean;
   lastDevice: string | null;
   lastQualityEventAt: number;
+  /** The stored ID photo (encrypted evidence) and its type. */
+  idPhotoEvidence: { id: string; mime: 'image/jpeg' | 'image/png' | 'image/webp' } | null;
+  /** The live face's box in the latest result (so an ID card's portrait is told apart from the customer). */
+  liveBox: Box | null;
   /** Stored evidence frames of this case: `${streamId}@${capturedAt}` → evidence id. */
   evidence: Map<string, string>;
 }
@@ -117,6 +123,7 @@ export class DeskService {
     const desk = this.ensure();
     if (!desk || desk.closed || analysis.streamId !== desk.call.streamId) return;
     this.syncDevice(desk);
+    if (analysis.primary) desk.liveBox = analysis.primary.box;
     desk.session.onFrame(analysis);
     this.schedulePush();
   }
@@ -130,14 +137,49 @@ export class DeskService {
     if (bytes.length > MAX_ID_PHOTO_BYTES) throw new AppFailure('CORRUPT_INPUT', `the ID photo is too large (${(bytes.length / 1e6).toFixed(1)} MB, at most 10 MB)`);
     // checked by content (first bytes) in the engine before libvips sees it; nothing is stored if it fails
     const analysis: ImageAnalysis = await engine.analyzeImage(bytes);
+    return this.useIdPhoto(desk, bytes, analysis, source, []);
+  }
+
+  /**
+   * The ID card the customer holds up to the camera (video-ident practice): the portrait on it is found in the
+   * customer's current frame — a face that is not the live face — cropped with a margin, and used as the ID photo.
+   * Glare, blur and a too-small portrait come back as warnings for the agent to ask for a better angle.
+   */
+  async captureIdFromCamera(callId: string): Promise<DeskState> {
+    const desk = this.require(callId);
+    const engine = this.options.engine;
+    if (!engine) throw new AppFailure('UNAVAILABLE', 'the face engine is not running');
+    const frame = this.frames.latest(desk.call.streamId);
+    if (!frame) throw new AppFailure('NOT_FOUND', "no frame of the customer's video yet");
+    const raw = { raw: { width: frame.width, height: frame.height, channels: 4 as const } };
+    // our own pixels, encoded (never decoded from outside) by libvips
+    const whole = await sharp(Buffer.from(frame.rgba), raw).jpeg({ quality: 92 }).toBuffer();
+    const scene = await engine.analyzeImage(whole);
+    const live = desk.liveBox;
+    const portraits = scene.faces.filter((f) => !live || iou(f.box, live) < 0.3).sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+    const portrait = portraits[0];
+    if (!portrait) throw new AppFailure('NOT_FOUND', 'no ID portrait found in the picture besides the customer: ask them to hold the card closer, still and flat');
+    const margin = 0.6;
+    const left = Math.max(0, Math.floor(portrait.box.x - portrait.box.width * margin));
+    const top = Math.max(0, Math.floor(portrait.box.y - portrait.box.height * margin));
+    const width = Math.min(frame.width - left, Math.ceil(portrait.box.width * (1 + 2 * margin)));
+    const height = Math.min(frame.height - top, Math.ceil(portrait.box.height * (1 + 2 * margin)));
+    const crop = await sharp(Buffer.from(frame.rgba), raw).extract({ left, top, width, height }).jpeg({ quality: 95 }).toBuffer();
+    const analysis = await engine.analyzeImage(crop);
+    const warnings = (portrait.quality?.issues ?? []).filter((i) => ['too_small', 'blurred', 'too_bright', 'too_dark', 'low_contrast', 'partly_outside', 'turned'].includes(i));
+    return this.useIdPhoto(desk, crop, analysis, 'camera', warnings);
+  }
+
+  private useIdPhoto(desk: Desk, bytes: Buffer, analysis: ImageAnalysis, source: 'file' | 'camera' | 'backend', warnings: QualityIssue[]): DeskState {
     const face = analysis.best >= 0 ? analysis.faces[analysis.best]! : null;
     const actor = this.options.agentId();
     const evidence = this.options.store.addEvidence(desk.call.caseId, { kind: 'id_photo', data: bytes, actor });
+    desk.idPhotoEvidence = { id: evidence.evidenceId, mime: mimeOf(bytes) };
     this.options.store.append({
       caseId: desk.call.caseId,
       type: 'verification.event',
       actor,
-      payload: { type: 'id_photo.set', source, evidenceId: evidence.evidenceId, faces: analysis.faces.length, detection: analysis.detection, faceFound: face !== null },
+      payload: { type: 'id_photo.set', source, evidenceId: evidence.evidenceId, faces: analysis.faces.length, detection: analysis.detection, faceFound: face !== null, warnings },
     });
     desk.idPhoto = {
       width: analysis.width,
@@ -146,7 +188,8 @@ export class DeskService {
       faces: analysis.faces.length,
       detection: analysis.detection,
       source,
-      ...(face && typeof (face as { age?: number }).age === 'number' ? { age: (face as { age?: number }).age } : {}),
+      ...(typeof face?.age === 'number' ? { age: face.age } : {}),
+      warnings,
     };
     desk.session.setIdPhoto(analysis);
     return this.pushNow(desk);
@@ -259,6 +302,14 @@ export class DeskService {
     return { mime: 'image/jpeg', data: data.toString('base64') };
   }
 
+  idPhotoImage(callId: string): DeskEvidenceImage {
+    const desk = this.ensure();
+    if (!desk || desk.call.callId !== callId) throw new AppFailure('NOT_FOUND', 'no such active call');
+    const data = desk.idPhotoEvidence ? this.options.store.readEvidence(desk.idPhotoEvidence.id) : null;
+    if (!data || !desk.idPhotoEvidence) throw new AppFailure('NOT_FOUND', 'no ID photo for this call');
+    return { mime: desk.idPhotoEvidence.mime, data: data.toString('base64') };
+  }
+
   close(): void {
     this.stopTicking();
     if (this.pushTimer) clearTimeout(this.pushTimer);
@@ -287,7 +338,7 @@ export class DeskService {
       config: this.options.verificationConfig,
       random: this.options.random,
     });
-    const desk: Desk = { call, session, idPhoto: null, idInfo: null, decision: null, escalated: false, ticked: new Set(), closed: false, lastDevice: null, lastQualityEventAt: -Infinity, evidence: new Map() };
+    const desk: Desk = { call, session, idPhoto: null, idInfo: null, decision: null, escalated: false, ticked: new Set(), closed: false, lastDevice: null, lastQualityEventAt: -Infinity, evidence: new Map(), liveBox: null, idPhotoEvidence: null };
     session.onEvent((event) => this.persist(desk, event));
     this.desk = desk;
     this.frames.clear();
@@ -406,6 +457,11 @@ export class DeskService {
     if (this.tickTimer) clearInterval(this.tickTimer);
     this.tickTimer = null;
   }
+}
+
+function mimeOf(bytes: Buffer): 'image/jpeg' | 'image/png' | 'image/webp' {
+  const type = sniffImageType(bytes);
+  return type === 'png' ? 'image/png' : type === 'webp' ? 'image/webp' : 'image/jpeg';
 }
 
 function citedEvidence(event: VerificationEvent): EvidenceRef[] {

@@ -16,6 +16,12 @@ export class EvidenceFrames {
     if (this.frames.length > this.capacity) this.frames.shift();
   }
 
+  /** The newest frame of a stream (the ID card the customer holds up right now). */
+  latest(streamId: string): Frame | undefined {
+    for (let i = this.frames.length - 1; i >= 0; i--) if (this.frames[i]!.streamId === streamId) return this.frames[i];
+    return undefined;
+  }
+
   find(streamId: string, capturedAt: number): Frame | undefined {
     return this.frames.find((f) => f.streamId === streamId && f.capturedAt === capturedAt);
   }

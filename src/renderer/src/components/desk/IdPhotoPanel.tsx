@@ -70,6 +70,19 @@ function IdPhotoSession({ desk }: { desk: DeskState }) {
     useAppStore.getState().setIdPhotoView({ callId: desk.callId, url: URL.createObjectURL(new Blob([read.bytes as BlobPart], { type: `image/${read.kind}` })) });
   };
 
+  // the ID card the customer holds up: main finds the portrait in the customer's current frame
+  const capture = async () => {
+    setProblem(null);
+    setError(null);
+    setUploading(true);
+    const result = await deskAction(api, 'desk.captureIdFromCamera', { callId: desk.callId });
+    if (result.ok) {
+      const image = await api.invoke('desk.idPhotoImage', { callId: desk.callId });
+      if (image.ok) useAppStore.getState().setIdPhotoView({ callId: desk.callId, url: `data:${image.value.mime};base64,${image.value.data}` });
+    } else setError(result.error);
+    setUploading(false);
+  };
+
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setDragOver(false);
@@ -105,6 +118,9 @@ function IdPhotoSession({ desk }: { desk: DeskState }) {
           <button type="button" disabled={!enabled} onClick={() => inputRef.current?.click()}>
             {photo ? t('desk.idPhoto.replace') : t('desk.idPhoto.choose')}
           </button>
+          <button type="button" data-testid="id-photo-capture" disabled={!enabled} onClick={() => void capture()}>
+            {t('desk.idPhoto.capture')}
+          </button>
           <span className="muted">{t('desk.idPhoto.formats')}</span>
         </div>
         <input
@@ -135,6 +151,20 @@ function IdPhotoSession({ desk }: { desk: DeskState }) {
       )}
       {photo && photo.faces > 1 && <p className="muted">{t('desk.idPhoto.manyFaces', { count: photo.faces })}</p>}
       {photo?.age !== undefined && <p className="muted">{t('desk.idPhoto.age', { age: Math.round(photo.age) })}</p>}
+      {photo?.source === 'camera' && (
+        <p className="muted" data-testid="id-photo-source" data-source={photo.source}>
+          {t('desk.idPhoto.fromCamera')}
+        </p>
+      )}
+      {photo && photo.warnings.length > 0 && (
+        <ul className="id-photo-warnings" data-testid="id-photo-warnings">
+          {photo.warnings.map((w) => (
+            <li key={w} data-warning={w}>
+              {t(`desk.idPhoto.warnings.${w}`, { defaultValue: w })}
+            </li>
+          ))}
+        </ul>
+      )}
     </div>
   );
 }
