@@ -4,6 +4,7 @@ import { SYNC_LIMITS } from '../src/shared/cases';
 import type { ServerDb } from './db/database';
 import { installErrorHandling } from './errors';
 import { registerJoinPage } from './join/routes';
+import { registerReferencePhotos, type ReferencePhotoOptions } from './reference-photos/routes';
 import { registerReviewRoutes } from './reviews/routes';
 import { registerSignaling } from './signaling/routes';
 import type { SignalingOptions } from './signaling/service';
@@ -23,6 +24,8 @@ export interface ServerOptions {
    * server/turn/credentials.ts), and for tests `now`, `limits` and the job intervals.
    */
   signaling?: SignalingOptions;
+  /** Reference photos (server/reference-photos, docs/reference-photos.md): key, TTL, sweep; unset fields come from the environment. */
+  referencePhotos?: ReferencePhotoOptions;
 }
 
 /**
@@ -49,6 +52,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   registerSyncRoutes(app, options.db, { commitDelayMs: options.faults?.commitDelayMs });
   registerReviewRoutes(app, options.db);
+  await app.register(registerReferencePhotos, { db: options.db, ...options.referencePhotos });
   if (options.joinPageDir) await app.register(registerJoinPage, { dir: options.joinPageDir });
   await registerSignaling(app, options.db, options.logger, options.signaling);
   return app;

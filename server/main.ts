@@ -3,6 +3,7 @@
  *   npm run server                                   start (PGlite in ./.data/server unless DATABASE_URL)
  *   npm run server -- token create --name ws-1       create a workstation token (printed once)
  *   npm run server -- token create --name lead-1 --role lead
+ *   npm run server -- token create --name app-1 --role channel   (a self-service channel: stores reference photos)
  *   npm run server -- token revoke --name ws-1
  *   npm run server -- token list
  * Environment: PORT (8787), HOST (127.0.0.1), DATABASE_URL, VERIDESK_SERVER_DATA (./.data/server),
@@ -11,13 +12,15 @@
  * http://HOST:PORT), VERIDESK_TURN_URLS (comma-separated turn:/turns: URLs), VERIDESK_TURN_SECRET
  * (coturn static-auth-secret), VERIDESK_TURN_TTL_S (3600), VERIDESK_STUN_URLS (comma-separated),
  * VERIDESK_ICE_TRANSPORT_POLICY (all | relay; default all), VERIDESK_JOIN_PAGE_DIR (out/join).
+ * Reference photos (docs/reference-photos.md): VERIDESK_SERVER_KEY (64 hex; else <data dir>/reference-photo.key),
+ * VERIDESK_REFERENCE_PHOTO_TTL_DAYS (30).
  */
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createLogger } from '../src/common/logger';
 import { buildServer } from './app';
-import { createToken, listTokens, revokeToken, type TokenRole } from './auth/tokens';
+import { createToken, isTokenRole, listTokens, revokeToken, TOKEN_ROLES } from './auth/tokens';
 import { openDatabase, type ServerDb } from './db/database';
 import { migrateServer } from './db/migrations';
 import { parseIceConfig } from './turn/credentials';
@@ -85,13 +88,14 @@ program
 const token = program.command('token').description('manage API tokens (stored hashed)');
 token
   .command('create')
-  .requiredOption('--name <name>', 'workstation or team-lead name, unique')
-  .option('--role <role>', 'workstation | lead', 'workstation')
+  .requiredOption('--name <name>', 'workstation, team-lead or channel name, unique')
+  .option('--role <role>', TOKEN_ROLES.join(' | '), 'workstation')
   .action(async (opts: { name: string; role: string }) => {
-    if (opts.role !== 'workstation' && opts.role !== 'lead') throw new Error('--role must be workstation or lead');
+    const role = opts.role;
+    if (!isTokenRole(role)) throw new Error(`--role must be one of ${TOKEN_ROLES.join(', ')}`);
     const db = await openDb();
     try {
-      const t = await createToken(db, opts.name, opts.role as TokenRole);
+      const t = await createToken(db, opts.name, role);
       console.log(t);
       console.error(`created ${opts.role} token "${opts.name}"; it is shown only now, store it safely`);
     } finally {

@@ -3,7 +3,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Queryable } from '../db/database';
 import { sendError } from '../errors';
 
-export type TokenRole = 'workstation' | 'lead';
+/** workstation: an agent's workstation; lead: a team lead / QA; channel: a self-service channel (app, IVR, chatbot). */
+export const TOKEN_ROLES = ['workstation', 'lead', 'channel'] as const;
+export type TokenRole = (typeof TOKEN_ROLES)[number];
+export const isTokenRole = (value: string): value is TokenRole => (TOKEN_ROLES as readonly string[]).includes(value);
 
 export interface Principal {
   name: string;

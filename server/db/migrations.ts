@@ -112,6 +112,25 @@ CREATE TABLE signal_messages (
 CREATE INDEX signal_messages_created ON signal_messages (created_at);
 `,
   },
+  {
+    // Reference photos (server/reference-photos, docs/reference-photos.md) and the token role of the
+    // self-service channels that store them. Rows are keyed by HMAC-SHA256(server key, customer ref)
+    // and hold only AES-256-GCM ciphertext; ages use the database clock (the sweep deletes old rows).
+    version: 3,
+    sql: `
+ALTER TABLE api_tokens DROP CONSTRAINT IF EXISTS api_tokens_role_check;
+ALTER TABLE api_tokens ADD CONSTRAINT api_tokens_role_check CHECK (role IN ('workstation', 'lead', 'channel'));
+
+CREATE TABLE reference_photos (
+  customer_ref_hash TEXT PRIMARY KEY,
+  mime              TEXT NOT NULL CHECK (mime IN ('image/jpeg', 'image/png', 'image/webp')),
+  ciphertext        BYTEA NOT NULL,
+  created_at        TIMESTAMPTZ NOT NULL DEFAULT now(),
+  updated_at        TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX reference_photos_updated ON reference_photos (updated_at);
+`,
+  },
 ];
 
 export async function migrateServer(db: ServerDb): Promise<number> {

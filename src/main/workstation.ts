@@ -10,8 +10,10 @@ import type { KeyProvider } from './caselog/key-provider';
 import type { EngineChannelFactory } from './engine/process/channel';
 import { EngineService } from './engine/service';
 import { DeskService } from './desk/desk-service';
+import { fetchReferencePhoto } from './backend/reference-photo';
 import { seededRandom } from './verification/random';
 import type { ChallengeAction } from '../shared/signaling';
+import { AppFailure } from '../shared/errors';
 import { defaultScriptsDir, loadScripts } from './scripts/loader';
 import { formatScriptError } from '../shared/scripts';
 import { CaseSync } from './sync/case-sync';
@@ -123,6 +125,10 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
       return device ? { videoLabel: device.videoLabel, virtualCamera: device.virtualCamera, platform: device.platform } : null;
     },
     scripts: () => scriptList.scripts,
+    referencePhoto: (customerRef) => {
+      if (!backendToken) throw new AppFailure('UNAVAILABLE', 'no backend token configured: reference photos come from the backend');
+      return fetchReferencePhoto({ backendUrl: settings.get().backendUrl, token: backendToken, customerRef });
+    },
     agentId: () => settings.get().agentId,
     emit: (state) => bus.emit('desk.state', state),
     log,
@@ -179,6 +185,7 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     'desk.setIdPhoto': ({ callId, data, source }) => desk.setIdPhoto(callId, data, source),
     'desk.setIdInfo': ({ callId, name, idNumber }) => desk.setIdInfo(callId, name, idNumber),
     'desk.captureIdFromCamera': ({ callId }) => desk.captureIdFromCamera(callId),
+    'desk.fetchReferencePhoto': ({ callId, customerRef }) => desk.fetchReferencePhoto(callId, customerRef),
     'desk.startChallenge': ({ callId }) => desk.startChallenge(callId),
     'desk.startOcclusionTest': ({ callId }) => desk.startOcclusionTest(callId),
     'desk.issueSpokenCode': ({ callId }) => desk.issueSpokenCode(callId),

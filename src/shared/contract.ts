@@ -9,7 +9,7 @@
  * Both transports (Electron IPC in src/main/app, WebSocket in src/main/host) and the preload's
  * `window.veridesk` are derived from these tables.
  */
-import { DeskCallSchema, DeskChecklistSchema, DeskDecideSchema, DeskEvidenceImageSchema, DeskEvidenceSchema, DeskEscalateSchema, DeskIdInfoSchema, DeskIdPhotoSchema, DeskSpokenCodeSchema, DeskStateSchema } from './desk';
+import { DeskCallSchema, DeskChecklistSchema, DeskDecideSchema, DeskEvidenceImageSchema, DeskEvidenceSchema, DeskEscalateSchema, DeskIdInfoSchema, DeskIdPhotoSchema, DeskReferencePhotoSchema, DeskSpokenCodeSchema, DeskStateSchema } from './desk';
 import type { Script, ScriptError } from './scripts';
 import { z } from 'zod';
 import type { Result } from './errors';
@@ -151,6 +151,8 @@ export const methods = {
   'desk.setIdInfo': method(DeskIdInfoSchema, DeskStateSchema),
   /** The ID card the customer holds up: the portrait is found in the customer's current frame and becomes the ID photo. */
   'desk.captureIdFromCamera': method(DeskCallSchema, DeskStateSchema),
+  /** The reference photo a self-service channel stored on the backend for this customer reference, as the ID photo. */
+  'desk.fetchReferencePhoto': method(DeskReferencePhotoSchema, DeskStateSchema),
   'desk.startChallenge': method(DeskCallSchema, DeskStateSchema),
   /** The hand-over-face test (face-swap screening); the UI also shows the customer the 'cover_face_briefly' prompt. */
   'desk.startOcclusionTest': method(DeskCallSchema, DeskStateSchema),

@@ -61,6 +61,9 @@ export const DeskDecideSchema = z
   })
   .strict();
 
+/** A reference photo a self-service channel stored for this customer reference (docs/reference-photos.md). */
+export const DeskReferencePhotoSchema = z.object({ callId: CallIdSchema, customerRef: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/) }).strict();
+
 export const DeskEscalateSchema = z.object({ callId: CallIdSchema, note: z.string().max(500).optional() }).strict();
 export const DeskCallSchema = z.object({ callId: CallIdSchema }).strict();
 export const DeskSpokenCodeSchema = z.object({ callId: CallIdSchema, ok: z.boolean() }).strict();

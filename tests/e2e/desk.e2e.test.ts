@@ -8,7 +8,7 @@
  * by the headless host only, never by the app).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync, copyFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -204,5 +204,25 @@ describe('verification desk scenarios', () => {
       expect(await agent.locator('[data-testid="id-photo-warnings"] [data-warning="too_small"]').count()).toBe(1);
       await agent.locator('[data-testid="id-photo-image"]').waitFor({ timeout: 10_000 });
     }, 'id-card-capture');
+  }, 240_000);
+
+  it('scenario 10 a reference photo from the backend: a self-service channel stored it for the customer reference, the desk fetches it as the ID photo', async () => {
+    const put = await fetch(`${stack.server.url}/api/v1/reference-photos/cust-0001`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${stack.channelToken}`, 'content-type': 'image/jpeg' },
+      body: readFileSync(idPhotoGenuine),
+    });
+    expect(put.status).toBe(201);
+    await withCall(LIVE, null, async () => {
+      await agent.fill('[data-testid="id-photo-ref"]', 'cust-0001');
+      await agent.click('[data-testid="id-photo-fetch"]');
+      await agent.locator('[data-testid="id-photo-source"][data-source="backend"]').waitFor({ timeout: 20_000 });
+      await expectPoll(async () => (await status('face_match')) === 'pass', 60_000, 'face match pass against the reference photo');
+      // an unknown reference: a clear refusal, the photo stays
+      await agent.fill('[data-testid="id-photo-ref"]', 'cust-9999');
+      await agent.click('[data-testid="id-photo-fetch"]');
+      await agent.locator('[data-testid="id-photo-error"]').waitFor({ timeout: 10_000 });
+      expect(await agent.locator('[data-testid="id-photo-source"]').getAttribute('data-source')).toBe('backend');
+    }, 'reference-photo');
   }, 240_000);
 });

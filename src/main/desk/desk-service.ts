@@ -45,6 +45,8 @@ export interface DeskServiceOptions {
   /** The customer page's last device report for the active call. */
   device: () => { videoLabel: string; virtualCamera: string | null; platform?: 'phone' | 'pc' } | null;
   scripts: () => Script[];
+  /** The backend's reference photo for a customer reference (src/main/backend/reference-photo.ts). */
+  referencePhoto?: (customerRef: string) => Promise<Uint8Array>;
   agentId: () => string;
   emit: (state: DeskState) => void;
   log: Logger;
@@ -168,6 +170,17 @@ export class DeskService {
     const analysis = await engine.analyzeImage(crop);
     const warnings = (portrait.quality?.issues ?? []).filter((i) => ['too_small', 'blurred', 'too_bright', 'too_dark', 'low_contrast', 'partly_outside', 'turned'].includes(i));
     return this.useIdPhoto(desk, crop, analysis, 'camera', warnings);
+  }
+
+  /** The photo a self-service channel stored for this customer (fetched with the workstation token). */
+  async fetchReferencePhoto(callId: string, customerRef: string): Promise<DeskState> {
+    const desk = this.require(callId);
+    const engine = this.options.engine;
+    if (!engine) throw new AppFailure('UNAVAILABLE', 'the face engine is not running');
+    if (!this.options.referencePhoto) throw new AppFailure('UNAVAILABLE', 'reference photos need the backend');
+    const bytes = Buffer.from(await this.options.referencePhoto(customerRef));
+    const analysis = await engine.analyzeImage(bytes);
+    return this.useIdPhoto(desk, bytes, analysis, 'backend', []);
   }
 
   private useIdPhoto(desk: Desk, bytes: Buffer, analysis: ImageAnalysis, source: 'file' | 'camera' | 'backend', warnings: QualityIssue[]): DeskState {

@@ -38,6 +38,7 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
     'desk.setIdPhoto': noDesk,
     'desk.setIdInfo': noDesk,
     'desk.captureIdFromCamera': noDesk,
+    'desk.fetchReferencePhoto': noDesk,
     'desk.startChallenge': noDesk,
     'desk.startOcclusionTest': noDesk,
     'desk.issueSpokenCode': noDesk,

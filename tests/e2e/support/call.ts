@@ -14,6 +14,8 @@ export interface CallStack {
   server: RunningServer;
   host: RunningHost;
   token: string;
+  /** A self-service channel's token (reference photos), created with the others before the server starts. */
+  channelToken: string;
   stop(): Promise<void>;
 }
 
@@ -21,12 +23,15 @@ export interface CallStack {
 export async function startCallStack(config: ServerConfig & { hostDataDir?: string; hostEnv?: Record<string, string> } = {}): Promise<CallStack> {
   const dataDir = config.dataDir ?? (await mkdtemp(join(tmpdir(), 'veridesk-server-')));
   const token = await createServerToken({ ...config, dataDir }, `ws-${Date.now().toString(36)}`);
+  // PGlite is one process's database: every token is created before the server opens it
+  const channelToken = await createServerToken({ ...config, dataDir }, `ch-${Date.now().toString(36)}`, 'channel');
   const server = await startServer({ ...config, dataDir });
   const host = await startWorkstationHost(server.url, token, config.hostDataDir, config.hostEnv);
   return {
     server,
     host,
     token,
+    channelToken,
     stop: async () => {
       await host.stop();
       await server.stop();

@@ -70,7 +70,7 @@ export async function startServer(config: ServerConfig = {}): Promise<RunningSer
 }
 
 /** Creates an API token with the server's own CLI (as an operator would). */
-export async function createServerToken(config: ServerConfig & { dataDir: string }, name: string, role: 'workstation' | 'lead' = 'workstation'): Promise<string> {
+export async function createServerToken(config: ServerConfig & { dataDir: string }, name: string, role: 'workstation' | 'lead' | 'channel' = 'workstation'): Promise<string> {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', 'server/main.ts', 'token', 'create', '--name', name, '--role', role], {
     cwd: REPO_ROOT,
     env: serverEnv(config, 0),

@@ -188,6 +188,7 @@ for (const backend of dbBackends(pgStart)) {
       ] as const) {
         expect((await del(ref, token)).statusCode).toBe(status);
       }
+      expect((await app.inject({ method: 'HEAD', url: `${PATH}/${ref}` })).statusCode).toBe(401);
       expect((await get(ref)).statusCode).toBe(200);
     });
 

@@ -228,6 +228,9 @@ export const en: Widen<Messages> = {
     title: 'Verification desk',
     unavailable: 'Available once a call starts',
     idPhoto: {
+      referencePlaceholder: 'Customer reference (from self-service)',
+      fetchReference: 'Fetch from backend',
+      fromBackend: 'The ID photo is the reference photo a self-service channel stored',
       capture: 'Capture from video',
       fromCamera: 'The ID photo was cut from the card in the customer’s video',
       warnings: { too_small: 'Portrait too small: ask to hold the card closer', blurred: 'Portrait blurred: ask to hold the card still', too_bright: 'Glare on the card: ask to tilt it away from the light', too_dark: 'Card too dark: ask to move to the light', low_contrast: 'Low contrast on the card', partly_outside: 'Card partly out of the picture', turned: 'Card tilted too much: ask to face the camera' },

@@ -224,6 +224,9 @@ export const zhCN = {
     title: '核验工作台',
     unavailable: '通话开始后可使用',
     idPhoto: {
+      referencePlaceholder: '客户编号（自助渠道转入）',
+      fetchReference: '从后台获取',
+      fromBackend: '证件照来自自助渠道留存的参考照片',
       capture: '从视频截取证件',
       fromCamera: '证件照取自客户视频中的证件',
       warnings: { too_small: '证件人像太小，请客户把证件靠近镜头', blurred: '证件人像模糊，请客户拿稳证件', too_bright: '证件反光，请客户稍微倾斜证件避开灯光', too_dark: '证件太暗，请客户移到光线充足处', low_contrast: '证件画面对比度低', partly_outside: '证件超出画面，请客户把证件完整放进镜头', turned: '证件倾斜过大，请客户正对镜头' },

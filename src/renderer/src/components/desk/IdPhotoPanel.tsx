@@ -83,6 +83,20 @@ function IdPhotoSession({ desk }: { desk: DeskState }) {
     setUploading(false);
   };
 
+  // the photo a self-service channel stored for this customer reference (app, IVR, chatbot hand-over)
+  const [customerRef, setCustomerRef] = useState('');
+  const fetchReference = async () => {
+    setProblem(null);
+    setError(null);
+    setUploading(true);
+    const result = await deskAction(api, 'desk.fetchReferencePhoto', { callId: desk.callId, customerRef: customerRef.trim() });
+    if (result.ok) {
+      const image = await api.invoke('desk.idPhotoImage', { callId: desk.callId });
+      if (image.ok) useAppStore.getState().setIdPhotoView({ callId: desk.callId, url: `data:${image.value.mime};base64,${image.value.data}` });
+    } else setError(result.error);
+    setUploading(false);
+  };
+
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setDragOver(false);
@@ -137,6 +151,25 @@ function IdPhotoSession({ desk }: { desk: DeskState }) {
           }}
         />
       </div>
+      <form
+        className="id-photo-reference"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (enabled && /^[A-Za-z0-9._:-]{1,64}$/.test(customerRef.trim())) void fetchReference();
+        }}
+      >
+        <input
+          data-testid="id-photo-ref"
+          value={customerRef}
+          maxLength={64}
+          placeholder={t('desk.idPhoto.referencePlaceholder')}
+          onChange={(e) => setCustomerRef(e.target.value)}
+          disabled={!enabled}
+        />
+        <button type="submit" data-testid="id-photo-fetch" disabled={!enabled || !/^[A-Za-z0-9._:-]{1,64}$/.test(customerRef.trim())}>
+          {t('desk.idPhoto.fetchReference')}
+        </button>
+      </form>
       {uploading && <p className="muted" role="status">{t('desk.idPhoto.uploading')}</p>}
       {problem && (
         <p className="camera-error" role="alert" data-testid="id-photo-error" data-problem={problem}>
@@ -151,9 +184,9 @@ function IdPhotoSession({ desk }: { desk: DeskState }) {
       )}
       {photo && photo.faces > 1 && <p className="muted">{t('desk.idPhoto.manyFaces', { count: photo.faces })}</p>}
       {photo?.age !== undefined && <p className="muted">{t('desk.idPhoto.age', { age: Math.round(photo.age) })}</p>}
-      {photo?.source === 'camera' && (
+      {photo && photo.source !== 'file' && (
         <p className="muted" data-testid="id-photo-source" data-source={photo.source}>
-          {t('desk.idPhoto.fromCamera')}
+          {t(photo.source === 'camera' ? 'desk.idPhoto.fromCamera' : 'desk.idPhoto.fromBackend')}
         </p>
       )}
       {photo && photo.warnings.length > 0 && (

@@ -1,0 +1,128 @@
+/**
+ * Fetches the reference photo a self-service channel stored for a customer reference
+ * (GET /api/v1/reference-photos/:customerRef, docs/reference-photos.md), with the workstation's
+ * backend token, as the ID photo source of a call. Main holds the token; the renderer never does.
+ */
+import { AppFailure } from '../../shared/errors';
+import { backendEndpoint } from '../call/backend-urls';
+import { sniffImageType, type StillImageType } from '../engine/image-type';
+
+/** Same rule as the server (server/reference-photos/routes.ts); checked here so a reference can never change the URL's path. */
+const CUSTOMER_REF_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+/** The server refuses larger photos, so a bigger answer is not one. */
+const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+const MIME_OF: Record<StillImageType, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+
+export interface FetchReferencePhotoOptions {
+  /** The backend's base URL (settings.backendUrl), e.g. http://127.0.0.1:8787 */
+  backendUrl: string;
+  /** The workstation's backend token. */
+  token: string;
+  customerRef: string;
+  fetchImpl?: typeof fetch;
+  timeoutMs?: number;
+}
+
+/**
+ * The photo's bytes (JPEG, PNG or WebP, as the backend's Content-Type says and the bytes confirm).
+ * Throws AppFailure: INVALID_PAYLOAD (a malformed reference; nothing is sent), NOT_FOUND (no photo for
+ * this reference, or it expired), UNAVAILABLE (backend unreachable, timed out, 502/503/504) or
+ * BACKEND_REFUSED (any other refusal, its code in the message, or an answer that is not a photo).
+ */
+export async function fetchReferencePhoto(options: FetchReferencePhotoOptions): Promise<Uint8Array> {
+  const { customerRef } = options;
+  if (!CUSTOMER_REF_PATTERN.test(customerRef) || customerRef === '.' || customerRef === '..') {
+    throw new AppFailure('INVALID_PAYLOAD', 'customer reference must be 1-64 characters of A-Z a-z 0-9 . _ : -');
+  }
+  const fetchImpl = options.fetchImpl ?? fetch;
+  const signal = AbortSignal.timeout(options.timeoutMs ?? 10_000);
+  let response: Response;
+  try {
+    response = await fetchImpl(backendEndpoint(options.backendUrl, `api/v1/reference-photos/${encodeURIComponent(customerRef)}`), {
+      method: 'GET',
+      headers: { authorization: `Bearer ${options.token}`, accept: 'image/jpeg, image/png, image/webp' },
+      // the token never follows a redirect: a 3xx is answered as a refusal (HTTP_3xx)
+      redirect: 'manual',
+      signal,
+    });
+  } catch (error) {
+    throw new AppFailure('UNAVAILABLE', `backend unreachable: ${networkReason(error)}`);
+  }
+
+  if (!response.ok) {
+    const { code, message } = errorOf(await readJson(response), response.status);
+    if (response.status === 404) throw new AppFailure('NOT_FOUND', 'no reference photo for this customer reference');
+    if (response.status === 502 || response.status === 503 || response.status === 504) throw new AppFailure('UNAVAILABLE', `${code}: ${message}`);
+    throw new AppFailure('BACKEND_REFUSED', `${code}: ${message}`);
+  }
+
+  const declared = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!Object.values(MIME_OF).includes(declared)) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new AppFailure('BACKEND_REFUSED', `MALFORMED_RESPONSE: the backend answered with ${declared || 'no content type'}, not a photo`);
+  }
+  const bytes = await readCapped(response, MAX_PHOTO_BYTES);
+  const sniffed = sniffImageType(bytes);
+  if (sniffed === null || MIME_OF[sniffed] !== declared) {
+    throw new AppFailure('BACKEND_REFUSED', `MALFORMED_RESPONSE: the backend's photo is not the ${declared} it claims to be`);
+  }
+  return bytes;
+}
+
+/** The body, refusing one over `max` bytes without buffering more than that. */
+async function readCapped(response: Response, max: number): Promise<Uint8Array> {
+  const declaredLength = Number(response.headers.get('content-length') ?? NaN);
+  if (declaredLength > max) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new AppFailure('BACKEND_REFUSED', `MALFORMED_RESPONSE: the backend's photo is larger than ${max} bytes`);
+  }
+  const reader = response.body?.getReader();
+  if (!reader) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > max) {
+        await reader.cancel().catch(() => undefined);
+        throw new AppFailure('BACKEND_REFUSED', `MALFORMED_RESPONSE: the backend's photo is larger than ${max} bytes`);
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    if (error instanceof AppFailure) throw error;
+    throw new AppFailure('UNAVAILABLE', `backend connection lost while reading the photo: ${networkReason(error)}`);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/** The backend's error body is `{ error: { code, message } }`; anything else is described by its status. */
+function errorOf(body: unknown, status: number): { code: string; message: string } {
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  const code = typeof error?.code === 'string' ? error.code.slice(0, 64) : `HTTP_${status}`;
+  const message = typeof error?.message === 'string' ? error.message.slice(0, 300) : `HTTP ${status}`;
+  return { code, message };
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch {
+    return null;
+  }
+}
+
+function networkReason(error: unknown): string {
+  if (error instanceof Error && error.name === 'TimeoutError') return 'timed out';
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  return error instanceof Error ? error.message.slice(0, 200) : 'network error';
+}
