@@ -19,6 +19,9 @@ import { EngineService } from '../src/main/engine/service';
 import { silentLogger } from '../src/main/log/logger';
 import { advise } from '../src/main/verification/advice';
 import { verifyVideo } from '../src/main/verification/offline';
+import { seededRandom } from '../src/main/verification/random';
+import { VerificationSession } from '../src/main/verification/session';
+import { openVideo, readY4m } from '../src/main/engine/video';
 
 const json = process.argv.includes('--json');
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
   ];
   const engine = new EngineService({ logger: silentLogger, modelsDir: defaultModelsDir(), intraOpThreads: 1 });
   const results = [];
+  const challenges: Awaited<ReturnType<typeof challengeRun>>[] = [];
   const meta: { provider: string | null } = { provider: null };
   log(`bench:verify — ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, load average at start ${loadavg()[0]!.toFixed(2)}, node ${process.version}`);
   try {
@@ -95,11 +99,66 @@ async function main(): Promise<void> {
         `  advice ${row.advice} (query: ${row.adviceIfQuery}); face_match ${fm.status} ${fm.band ?? ''} ${row.faceMatch.score ?? ''}; passive_liveness ${pl.status} ${row.passiveLiveness.score ?? ''}; face_swap ${fs.status} (${fs.reason})`,
       );
     }
+    log();
+    log('with the active challenge (a live session on video time; the challenge starts at the passive verdict; actions');
+    log('drawn from blink and open_mouth, the ones the test video does — a cooperative customer; a fixed seed, bench only):');
+    for (const c of [cases[0]!, cases[3]!]) {
+      const r = await challengeRun(engine, c);
+      challenges.push(r);
+      log(`  ${c.name}: challenge ${r.actions.join(' → ')} ${r.status} after ${r.challengeMs ?? '–'} ms; verdict with the challenge ${r.timeToVerdictMs ?? '–'} ms of video after the face appeared (${r.advice})`);
+    }
   } finally {
     await engine.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  if (json) console.log(JSON.stringify({ bench: 'verify', provider: meta.provider, cpus: cpus().length, node: process.version, results }));
+  if (json) console.log(JSON.stringify({ bench: 'verify', provider: meta.provider, cpus: cpus().length, node: process.version, results, challenges }));
+}
+
+/**
+ * The same video looped (12 s) through a live session whose clock is the video's time: the passive verdict, then a
+ * 2-step challenge, judged from the engine's signals frame by frame as in a call.
+ */
+async function challengeRun(engine: EngineService, c: Case) {
+  let videoTime = 0;
+  const session = new VerificationSession({
+    serviceType: 'transact',
+    calibration: engine.getCalibration(),
+    clock: { now: () => videoTime },
+    streamId: 'bench-challenge',
+    random: seededRandom(7),
+    config: { challengeActions: ['blink', 'open_mouth'], challengeMinSteps: 2, challengeMaxSteps: 2 },
+  });
+  session.setIdPhoto(await engine.analyzeImage(readFileSync(c.id)));
+  engine.releaseStream('bench-challenge');
+  const frames: Array<{ width: number; height: number; rgba: Uint8Array; time: number; fps: number }> = [];
+  const { stream, close } = openVideo(c.video, 640);
+  try {
+    for await (const f of readY4m(stream)) frames.push({ width: f.width, height: f.height, rgba: new Uint8Array(f.rgba), time: f.time, fps: f.fps });
+  } finally {
+    close();
+  }
+  const fps = frames[0]?.fps ?? 30;
+  let challengeStartedAt: number | null = null;
+  let actions: string[] = [];
+  for (let i = 0; i < fps * 12; i++) {
+    const f = frames[i % frames.length]!;
+    videoTime = (i / fps) * 1000;
+    const result = await engine.analyzeFrame({ streamId: 'bench-challenge', width: f.width, height: f.height, capturedAt: videoTime, rgba: f.rgba }, { offline: true });
+    session.onFrame(result);
+    session.tick();
+    const report = session.report();
+    if (challengeStartedAt === null && report.frames.verdictAt !== null) {
+      challengeStartedAt = videoTime;
+      actions = session.startChallenge().steps.map((st) => st.action);
+    }
+    const active = report.checks.find((x) => x.id === 'active_liveness')!;
+    if (challengeStartedAt !== null && (active.status === 'pass' || active.status === 'fail')) {
+      const firstFace = report.frames.firstFaceAt ?? 0;
+      return { case: c.name, actions, status: active.status, challengeMs: Math.round(videoTime - challengeStartedAt), timeToVerdictMs: Math.round(videoTime - firstFace), advice: report.advice };
+    }
+  }
+  engine.releaseStream('bench-challenge');
+  return { case: c.name, actions, status: 'unfinished' as const, challengeMs: null, timeToVerdictMs: null, advice: session.report().advice };
 }
 
 main().catch((error: unknown) => {

@@ -86,6 +86,8 @@ export interface CaseSummary {
   eventCount: number;
   lastHash: string;
   reviewOutcome: ReviewOutcome | null;
+  /** The desk's decision at close: the engine's advice, the agent's decision, whether it went against the advice, why. */
+  closeSummary?: { advice: string; decision: string; against: boolean; reasonCode: string | null } | null;
 }
 
 export interface CaseDetail extends CaseSummary {

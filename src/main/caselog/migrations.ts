@@ -153,6 +153,13 @@ CREATE TABLE recording_chunks (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    version: 3,
+    name: 'closing summary',
+    // the desk's decision in one line for the audit list (advice, decision, against the advice, reason code);
+    // the full summary stays in the chained case.closed event
+    sql: `ALTER TABLE cases ADD COLUMN close_summary TEXT;`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

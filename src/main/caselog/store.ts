@@ -80,6 +80,7 @@ interface CaseRow {
   last_seq: number;
   last_hash: string;
   review_outcome: string | null;
+  close_summary?: string | null;
 }
 
 interface EventRow {
@@ -270,7 +271,12 @@ export class CaseStore {
           at: input.at,
           payload: { verdict: input.verdict, reasonCode: input.reasonCode ?? null, ...(input.summary ? { summary: input.summary } : {}) },
         });
-        this.stmt("UPDATE cases SET status = 'closed', verdict = ?, closed_at = ? WHERE case_id = ?").run(input.verdict, event.at, caseId);
+        const s = input.summary;
+        const line =
+          s && typeof s.advice === 'string' && typeof s.decision === 'string'
+            ? JSON.stringify({ advice: s.advice, decision: s.decision, against: s.against === true, reasonCode: input.reasonCode ?? null })
+            : null;
+        this.stmt("UPDATE cases SET status = 'closed', verdict = ?, closed_at = ?, close_summary = ? WHERE case_id = ?").run(input.verdict, event.at, line, caseId);
         return event;
       })
       .immediate();
@@ -445,6 +451,7 @@ export class CaseStore {
       eventCount: r.event_count ?? r.last_seq,
       lastHash: r.last_hash,
       reviewOutcome: r.review_outcome as ReviewOutcome | null,
+      closeSummary: parseCloseSummary(r.close_summary ?? null),
     };
   }
 
@@ -574,5 +581,16 @@ export class CaseStore {
         return true;
       })
       .immediate();
+  }
+}
+
+function parseCloseSummary(text: string | null): CaseSummary['closeSummary'] {
+  if (!text) return null;
+  try {
+    const v = JSON.parse(text) as { advice?: unknown; decision?: unknown; against?: unknown; reasonCode?: unknown };
+    if (typeof v.advice !== 'string' || typeof v.decision !== 'string') return null;
+    return { advice: v.advice, decision: v.decision, against: v.against === true, reasonCode: typeof v.reasonCode === 'string' ? v.reasonCode : null };
+  } catch {
+    return null;
   }
 }

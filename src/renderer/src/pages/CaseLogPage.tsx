@@ -50,7 +50,7 @@ export function CaseLogPage() {
         <table className="panel" data-testid="cases-table">
           <thead>
             <tr>
-              {(['opened', 'case', 'agent', 'service', 'customer', 'verdict', 'review', 'events'] as const).map((column) => (
+              {(['opened', 'case', 'agent', 'service', 'customer', 'verdict', 'decision', 'review', 'events'] as const).map((column) => (
                 <th key={column}>{t(`cases.columns.${column}`)}</th>
               ))}
             </tr>
@@ -64,6 +64,13 @@ export function CaseLogPage() {
                 <td>{t(`cases.service.${c.serviceType}`)}</td>
                 <td>{c.idNumberMasked ?? '—'}</td>
                 <td className={`verdict-${c.verdict ?? 'none'}`}>{t(`cases.verdict.${c.verdict ?? 'none'}`)}</td>
+                <td data-testid="case-decision" data-against={c.closeSummary?.against ? 'true' : 'false'}>
+                  {c.closeSummary
+                    ? `${t(`desk.advice.${c.closeSummary.advice}`, { defaultValue: c.closeSummary.advice })} → ${t(`cases.decision.${c.closeSummary.decision}`, { defaultValue: c.closeSummary.decision })}${
+                        c.closeSummary.against ? ` · ${t('cases.decision.against')}${c.closeSummary.reasonCode ? `：${t(`desk.overrideReasons.${c.closeSummary.reasonCode}`, { defaultValue: c.closeSummary.reasonCode })}` : ''}` : ''
+                      }`
+                    : '—'}
+                </td>
                 <td>{t(`cases.review.${c.reviewOutcome ?? 'none'}`)}</td>
                 <td>{c.eventCount}</td>
               </tr>
