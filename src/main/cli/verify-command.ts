@@ -9,11 +9,14 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { SERVICE_TYPES, type ServiceType } from '../../shared/cases';
 import { AppFailure } from '../../shared/errors';
-import { qaSummary, type Check, type VerificationReport } from '../../shared/verification';
+import { qaSummary, type Check, type VerificationEvent, type VerificationReport } from '../../shared/verification';
 import { silentLogger } from '../log/logger';
 import { defaultModelsDir } from '../engine/manifest';
 import { EngineService } from '../engine/service';
 import { verifyVideo, type OfflineVerifyResult } from '../verification/offline';
+import { verificationEventsOf, withRecordedOutcomes } from '../verification/recorded-events';
+import { CaseStore } from '../caselog/store';
+import { FileKeyProvider } from '../caselog/key-provider';
 
 interface VerifyOptions {
   id: string;
@@ -25,6 +28,9 @@ interface VerifyOptions {
   threads?: string;
   modelsDir?: string;
   maxFrames?: string;
+  db?: string;
+  case?: string;
+  keyFile?: string;
 }
 
 function readInput(path: string): Uint8Array;
@@ -36,6 +42,18 @@ function readInput(path: string, checkOnly = false): Uint8Array | void {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new AppFailure(code === 'ENOENT' ? 'NOT_FOUND' : 'IO_ERROR', `cannot read ${path}${code ? ` (${code})` : ''}`);
+  }
+}
+
+/** The case's verification events from the local case log (read only; the key file as the cases commands find it). */
+function recordedVerificationEvents(db: string, caseId: string, keyFile?: string): VerificationEvent[] {
+  readInput(db, true);
+  const store = CaseStore.open({ path: db, keyProvider: new FileKeyProvider(keyFile || process.env.VERIDESK_KEY_FILE || `${db}.key`) });
+  try {
+    store.summary(caseId); // NOT_FOUND for a case this log does not have
+    return verificationEventsOf(store.events(caseId));
+  } finally {
+    store.close();
   }
 }
 
@@ -150,11 +168,16 @@ export function registerVerifyCommand(program: Command): void {
     .option('--threads <n>', 'onnxruntime intra-op threads', '1')
     .option('--models-dir <dir>', 'models folder (default: ./models)')
     .option('--max-frames <n>', 'stop after this many frames')
+    .option('--db <path>', "the workstation's case log (with --case: the call's challenge and spoken-code outcomes go into the report)")
+    .option('--case <caseId>', 'the case the recording belongs to (needs --db)')
+    .option('--key-file <path>', 'master key file of --db (default <db>.key or VERIDESK_KEY_FILE)')
     .action(async (options: VerifyOptions) => {
       let engine: EngineService | null = null;
       try {
         if (!(SERVICE_TYPES as readonly string[]).includes(options.service)) throw new AppFailure('INVALID_PAYLOAD', `--service must be one of ${SERVICE_TYPES.join(', ')}`);
         const date = parseDate(options.date);
+        if (Boolean(options.db) !== Boolean(options.case)) throw new AppFailure('INVALID_PAYLOAD', '--db and --case go together');
+        const recorded = options.db && options.case ? recordedVerificationEvents(options.db, options.case, options.keyFile) : null;
         const idPhoto = readInput(options.id);
         readInput(options.video, true); // exists and is readable (the video itself is streamed)
         const modelsDir = options.modelsDir ? resolve(options.modelsDir) : defaultModelsDir();
@@ -169,6 +192,7 @@ export function registerVerifyCommand(program: Command): void {
           modelsDir,
           maxFrames: options.maxFrames ? Number(options.maxFrames) : undefined,
         });
+        if (recorded) result.report = withRecordedOutcomes(result.report, recorded);
         if (options.json) console.log(JSON.stringify(qaSummary(result.report)));
         else printHuman(result, options);
       } catch (error) {
