@@ -58,7 +58,8 @@ start('server', 'server/main.ts', ['serve', '--port', serverPort], { VERIDESK_PU
 start('workstation', 'src/main/host/main.ts', ['--port', process.env.VERIDESK_HOST_PORT ?? '5180'], { VERIDESK_SYNC_TOKEN: token });
 console.log(`
 VeriDesk stack
-  workstation  http://127.0.0.1:${process.env.VERIDESK_HOST_PORT ?? '5180'}/   open it, press 开始视频 (Start video call)
+  workstation  open the "VeriDesk host: http://127.0.0.1:${process.env.VERIDESK_HOST_PORT ?? '5180'}/#k=…" address the host prints
+               (the #k=… part is this launch's key), press 开始视频 (Start video call)
   customer     open the join link it shows in a second browser tab (or scan the QR code)
   server       ${publicUrl}   (Ctrl+C stops both)
 `);

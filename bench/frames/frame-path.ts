@@ -18,7 +18,7 @@ const seconds = Number(values.seconds);
 
 /** Samples main's per-stream statistics once a second over its own WebSocket. */
 async function sampleStreams(host: RunningHost, streamId: string, durationS: number): Promise<StreamStats[]> {
-  const socket = new WebSocket(host.url.replace(/^http/, 'ws') + 'ws');
+  const socket = new WebSocket(host.origin.replace(/^http/, 'ws') + '/ws', ['veridesk.v1', `k.${host.secret}`]);
   await new Promise((resolve) => socket.once('open', resolve));
   const samples: StreamStats[] = [];
   socket.on('message', (data) => {
@@ -45,7 +45,8 @@ const summarise = (samples: StreamStats[]) => ({
 /** Runs in the page: sends one pre-encoded 640×480 frame over and over while the socket keeps up. */
 function pushFrames(page: Page, durationMs: number): Promise<void> {
   return page.evaluate((ms) => {
-    const socket = new WebSocket(`ws://${location.host}/ws`);
+    // the page keeps the host's launch secret from the printed URL (src/renderer/src/transport/api.ts)
+    const socket = new WebSocket(`ws://${location.host}/ws`, ['veridesk.v1', `k.${sessionStorage.getItem('veridesk.hostSecret') ?? ''}`]);
     const frame = new ArrayBuffer(48 + 640 * 480 * 4);
     const view = new DataView(frame);
     view.setUint32(0, 0x31464456, true);

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -21,12 +21,14 @@ let host: RunningHost;
 let browser: Browser;
 let page: Page;
 
-const wsUrl = () => host.url.replace(/^http/, 'ws') + 'ws';
+const wsUrl = () => host.origin.replace(/^http/, 'ws') + '/ws';
+/** The subprotocols the workstation page offers: the protocol name and this launch's secret. */
+const withSecret = () => ['veridesk.v1', `k.${host.secret}`];
 
 /** Opens a raw WebSocket client to the host, outside the browser, to behave like a hostile program. */
 function rawClient(): Promise<{ socket: WebSocket; next: () => Promise<unknown>; closed: Promise<number> }> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(wsUrl());
+    const socket = new WebSocket(wsUrl(), withSecret());
     const inbox: unknown[] = [];
     const waiters: Array<(m: unknown) => void> = [];
     socket.on('message', (data, isBinary) => {
@@ -170,10 +172,46 @@ describe('VeriDesk workstation in Chromium through the headless host', () => {
     await new Promise((done) => backend.close(done));
   });
 
-  it('refuses a WebSocket from a foreign web origin', async () => {
-    const socket = new WebSocket(wsUrl(), { origin: 'https://evil.example' });
+  it('refuses a WebSocket from a foreign web origin, even with the secret', async () => {
+    const socket = new WebSocket(wsUrl(), withSecret(), { origin: 'https://evil.example' });
     const code = await new Promise<number>((resolve) => socket.on('close', (c) => resolve(c)));
     expect(code).toBe(1008);
+  });
+
+  it('refuses a client without the launch secret — a page on its origin or a local process that sends no Origin', async () => {
+    for (const options of [{ origin: host.origin }, {}]) {
+      const socket = new WebSocket(wsUrl(), ['veridesk.v1', 'k.wrong-secret-0000000000'], options);
+      const code = await new Promise<number>((resolve) => socket.on('close', (c) => resolve(c)));
+      expect(code).toBe(1008);
+      const bare = new WebSocket(wsUrl(), options);
+      expect(await new Promise<number>((resolve) => bare.on('close', (c) => resolve(c)))).toBe(1008);
+    }
+  });
+
+  it('refuses a DNS-rebinding request: a foreign Host header gets 421, for the page and for the WebSocket', async () => {
+    const port = new URL(host.origin).port;
+    const page421 = await new Promise<number>((resolve, reject) => {
+      // no keep-alive: an idle connection left open would hold the host's shutdown
+      const req = request({ host: '127.0.0.1', port, path: '/', agent: false, headers: { host: `evil.example:${port}`, connection: 'close' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(page421).toBe(421);
+    const socket = new WebSocket(wsUrl(), withSecret(), { headers: { host: `evil.example:${port}` }, origin: `http://evil.example:${port}` });
+    const outcome = await new Promise<string>((resolve) => {
+      socket.on('unexpected-response', (req, res) => {
+        resolve(`http ${res.statusCode}`);
+        req.destroy();
+      });
+      socket.on('open', () => resolve('open'));
+      socket.on('error', () => resolve('error'));
+    });
+    expect(outcome).toBe('http 421');
+    // the page itself, opened from the printed URL, keeps working (and the secret left its address bar)
+    expect(await page.evaluate(() => location.hash)).toBe('');
   });
 
   it('switches the visible language to English and persists it in main', async () => {

@@ -4,6 +4,7 @@ import { createLogger } from '../log/logger';
 import { FileKeyProvider } from '../caselog/key-provider';
 import { backendTokenFromEnv, createWorkstation } from '../workstation';
 import { buildHost } from './host-server';
+import { newLaunchSecret } from './host-lock';
 import { testChallengeFromEnv } from './test-challenge';
 import packageJson from '../../../package.json';
 
@@ -32,10 +33,20 @@ const workstation = await createWorkstation({
   backendToken: backendTokenFromEnv(),
   testChallenge: testChallengeFromEnv(process.env.VERIDESK_TEST_CHALLENGE),
 });
-const app = await buildHost({ workstation, rendererDir: resolve(values.renderer), log });
-const address = await app.listen({ port: Number(values.port), host: values.host });
-// The URL line is what users (and the end-to-end tests) look for.
-console.log(`VeriDesk host: ${address.replace('[::1]', 'localhost')}/`);
+const secret = newLaunchSecret();
+const explicitHost = process.argv.some((a) => a === '--host' || a.startsWith('--host='));
+const loopback = ['127.0.0.1', 'localhost', '::1'].includes(values.host);
+if (explicitHost && !loopback) {
+  console.warn(`WARNING: the VeriDesk host listens on ${values.host}: anyone who can reach it and has the printed URL can drive this workstation`);
+}
+const app = await buildHost({ workstation, rendererDir: resolve(values.renderer), log, secret, extraHost: loopback ? undefined : values.host });
+await app.listen({ port: Number(values.port), host: values.host });
+const address = app.server.address();
+const server = { port: typeof address === 'object' && address ? address.port : Number(values.port) };
+const shownHost = values.host.includes(':') ? `[${values.host}]` : values.host;
+// The URL line is what users (and the end-to-end tests) look for; the secret is in the fragment, so it never
+// reaches a request line or a log
+console.log(`VeriDesk host: http://${shownHost}:${server.port}/#k=${secret}`);
 
 const shutdown = async () => {
   await app.close();

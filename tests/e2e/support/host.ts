@@ -7,7 +7,12 @@ import { stopProcess } from './server';
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 
 export interface RunningHost {
+  /** The printed URL, with the launch secret in its fragment (what a user opens). */
   url: string;
+  /** http://127.0.0.1:PORT (no fragment) */
+  origin: string;
+  /** This launch's secret (the WebSocket subprotocol k.<secret>). */
+  secret: string;
   dataDir: string;
   process: ChildProcess;
   output: () => string;
@@ -37,8 +42,11 @@ export async function startHost(options: { dataDir?: string; args?: string[]; en
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('exit', (code) => reject(new Error(`host exited with ${code}:\n${output}`)));
   });
+  const parsed = new URL(url);
   return {
     url,
+    origin: parsed.origin,
+    secret: /k=([A-Za-z0-9_-]+)/.exec(parsed.hash)?.[1] ?? '',
     dataDir: dir,
     process: child,
     output: () => output,

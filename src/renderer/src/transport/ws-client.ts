@@ -8,7 +8,7 @@ const MAX_BUFFERED_FRAME_BYTES = 2 * 1024 * 1024;
 const RECONNECT_MS = [250, 500, 1000, 2000, 5000];
 
 /** The contract over the headless host's WebSocket, with reconnects. */
-export function createWebSocketApi(url: string, onState: (state: ConnectionState) => void): VeriDeskApi {
+export function createWebSocketApi(url: string, onState: (state: ConnectionState) => void, protocols: string[] = []): VeriDeskApi {
   let socket: WebSocket;
   let nextId = 1;
   let attempt = 0;
@@ -17,7 +17,7 @@ export function createWebSocketApi(url: string, onState: (state: ConnectionState
 
   const connect = () => {
     onState('connecting');
-    socket = new WebSocket(url);
+    socket = new WebSocket(url, protocols);
     socket.binaryType = 'arraybuffer';
     socket.onopen = () => {
       attempt = 0;
