@@ -1,18 +1,10 @@
 import type { ServiceType, Verdict } from '../../shared/cases';
+import { seededRandom } from '../../common/seeded-random';
 import { idCheckDigit } from './id-number';
 import type { AppendInput, CaseStore } from './store';
 
 /** A small deterministic PRNG (mulberry32) so seeded demo data is reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = seededRandom;
 
 const REGIONS = ['110105', '310104', '440305', '330106', '510107', '420106', '320102', '370202'];
 

@@ -62,7 +62,7 @@ export function countBlinks(openSequence: ReadonlyArray<boolean | null>): number
  * A frame lost in an engine restart is tried once more when the engine is back; a frame the engine cannot
  * analyse (or a second loss) is skipped and counted, so `analyze` always finishes.
  */
-async function analyzeInOrder(engine: EngineService, frame: Frame): Promise<FrameAnalysis | null> {
+export async function analyzeInOrder(engine: EngineService, frame: Frame): Promise<FrameAnalysis | null> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       return await engine.analyzeFrame(frame, { offline: true });

@@ -7,12 +7,11 @@
  */
 import type { ServiceType } from '../../shared/cases';
 import type { FrameAnalysis, ImageAnalysis } from '../../shared/engine';
-import { AppFailure } from '../../shared/errors';
-import type { Frame } from '../../shared/frame';
 import type { VerificationReport } from '../../shared/verification';
 import { loadManifest } from '../engine/manifest';
 import type { EngineService } from '../engine/service';
 import { openVideo, readY4m } from '../engine/video';
+import { analyzeInOrder } from '../engine/timeline';
 import type { VerificationConfig } from './config';
 import { VerificationSession } from './session';
 
@@ -50,17 +49,6 @@ export interface OfflineVerifyResult {
 /** The stream id the file's frames use (released afterwards, so a second run starts from fresh tracking). */
 export const OFFLINE_STREAM_ID = 'verify';
 
-async function analyzeInOrder(engine: EngineService, frame: Frame): Promise<FrameAnalysis | null> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      return await engine.analyzeFrame(frame, { offline: true });
-    } catch (error) {
-      if (!(error instanceof AppFailure) || error.code !== 'UNAVAILABLE') return null;
-      await engine.whenReady();
-    }
-  }
-  return null;
-}
 
 function modelVersions(modelsDir: string | undefined, calibrationSha: string): Record<string, string> {
   if (!modelsDir) return { fr_feature: calibrationSha };

@@ -5,6 +5,7 @@
  */
 import type { FrameAnalysis, ImageAnalysis, QualityIssue } from '../../../src/shared/engine';
 import type { Calibration } from '../../../src/main/engine/calibration';
+import { seededRandom } from '../../../src/common/seeded-random';
 
 export interface FrameSpec {
   t: number;
@@ -89,17 +90,8 @@ export function frames(from: number, to: number, spec: (t: number, i: number) =>
   return out;
 }
 
-/** mulberry32: a small seeded PRNG in [0, 1). Tests only. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (src/common/seeded-random.ts): a fixed seed belongs in tests only. */
+export { seededRandom };
 
 function gaussian(random: () => number): number {
   const u = Math.max(1e-12, random());
