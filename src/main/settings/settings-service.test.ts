@@ -59,4 +59,20 @@ describe('SettingsService', () => {
     expect(await readFile(path, 'utf8')).toBe(before);
     expect(service.get().agentId).toBe('a-7');
   });
+
+  it('concurrent updates all land (none lost), and a refused one does not block the next', async () => {
+    const service = new SettingsService({ path, log: silentLogger });
+    await service.load();
+    const results = await Promise.allSettled([
+      service.update({ language: 'en' }),
+      service.update({ analysisWidth: 480 }),
+      service.update({ analysisWidth: 'wide' as unknown as number }),
+      service.update({ agentId: 'agent-42' }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    const stored = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    expect(stored).toMatchObject({ language: 'en', analysisWidth: 480, agentId: 'agent-42' });
+    expect(service.get()).toMatchObject({ language: 'en', analysisWidth: 480, agentId: 'agent-42' });
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
 });

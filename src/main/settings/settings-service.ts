@@ -57,7 +57,23 @@ export class SettingsService {
     return [...this.startupNotices];
   }
 
-  async update(patch: SettingsPatch): Promise<Settings> {
+  /**
+   * Applies a patch. Updates run one after another, each on the result of the one before, so two settings
+   * changed at the same moment (two windows, a renderer and the CLI) both land — none is lost.
+   */
+  update(patch: SettingsPatch): Promise<Settings> {
+    const run = this.queue.then(() => this.apply(patch));
+    // a refused update must not block the ones after it
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private queue: Promise<void> = Promise.resolve();
+
+  private async apply(patch: SettingsPatch): Promise<Settings> {
     const next = SettingsSchema.parse({ ...this.current, ...patch });
     await writeFileAtomic(this.options.path, JSON.stringify(next, null, 2));
     this.current = next;
