@@ -66,7 +66,7 @@ describe('SettingsService', () => {
     const results = await Promise.allSettled([
       service.update({ language: 'en' }),
       service.update({ analysisWidth: 480 }),
-      service.update({ analysisWidth: 'wide' as unknown as number }),
+      service.update({ analysisWidth: 'wide' as unknown as 480 }),
       service.update({ agentId: 'agent-42' }),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
