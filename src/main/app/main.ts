@@ -1,26 +1,33 @@
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { app, session } from 'electron';
+import { app, BrowserWindow, dialog, session } from 'electron';
 import { createLogger } from '../log/logger';
 import { backendTokenFromEnv, createWorkstation } from '../workstation';
 import { utilityChannel } from './engine-utility-channel';
 import { registerIpc } from './ipc';
 import { SafeStorageKeyProvider } from './safe-storage-key-provider';
 import { restrictPermissions } from './permissions';
+import { claimSingleInstance, rendererUrl, startOrExit } from './startup';
 import { createAppWindow } from './window';
 
 const log = createLogger('veridesk');
-const appUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(import.meta.dirname, '../renderer/index.html')).href;
+const appUrl = rendererUrl({ isPackaged: app.isPackaged, env: process.env, mainDir: import.meta.dirname });
 
 app.enableSandbox();
-if (!app.requestSingleInstanceLock()) app.quit();
+// a second instance exits here, before anything opens the case log; the first one comes to the front
+const first = claimSingleInstance(app, () => {
+  const window = BrowserWindow.getAllWindows()[0];
+  if (window?.isMinimized()) window.restore();
+  window?.focus();
+});
 
 app.on('web-contents-created', (_event, contents) => {
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   contents.on('will-navigate', (event, url) => url !== appUrl && event.preventDefault());
 });
 
-void app.whenReady().then(async () => {
+if (first) void app.whenReady().then(() => startOrExit(start, app, dialog, log));
+
+async function start(): Promise<void> {
   const workstation = await createWorkstation({
     dataDir: app.getPath('userData'),
     transport: 'electron',
@@ -42,4 +49,4 @@ void app.whenReady().then(async () => {
   app.on('window-all-closed', () => {
     void workstation.close().finally(() => app.quit());
   });
-});
+}
