@@ -6,6 +6,7 @@
 import { AppFailure } from '../../shared/errors';
 import { backendEndpoint } from '../call/backend-urls';
 import { sniffImageType, type StillImageType } from '../engine/image-type';
+import { errorOf, networkReason, readJson } from './backend-response';
 
 /** Same rule as the server (server/reference-photos/routes.ts); checked here so a reference can never change the URL's path. */
 const CUSTOMER_REF_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -102,27 +103,4 @@ async function readCapped(response: Response, max: number): Promise<Uint8Array> 
     at += c.byteLength;
   }
   return out;
-}
-
-/** The backend's error body is `{ error: { code, message } }`; anything else is described by its status. */
-function errorOf(body: unknown, status: number): { code: string; message: string } {
-  const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-  const code = typeof error?.code === 'string' ? error.code.slice(0, 64) : `HTTP_${status}`;
-  const message = typeof error?.message === 'string' ? error.message.slice(0, 300) : `HTTP ${status}`;
-  return { code, message };
-}
-
-async function readJson(response: Response): Promise<unknown> {
-  try {
-    return await response.json();
-  } catch {
-    return null;
-  }
-}
-
-function networkReason(error: unknown): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return 'timed out';
-  const cause = (error as { cause?: { code?: unknown } }).cause;
-  if (typeof cause?.code === 'string') return cause.code;
-  return error instanceof Error ? error.message.slice(0, 200) : 'network error';
 }

@@ -5,6 +5,7 @@
 import { CreateRoomResponseSchema, ROOMS_PATH, type CreateRoomResponse } from '../../shared/signaling';
 import { AppFailure } from '../../shared/errors';
 import { backendEndpoint } from './backend-urls';
+import { errorOf, networkReason, readJson } from '../backend/backend-response';
 
 export interface CreateRoomOptions {
   /** The backend's base URL (settings.backendUrl), e.g. http://127.0.0.1:8787 */
@@ -42,27 +43,4 @@ export async function createRoom(options: CreateRoomOptions): Promise<CreateRoom
     throw new AppFailure('BACKEND_REFUSED', 'MALFORMED_RESPONSE: the backend answered the room request with an unexpected body');
   }
   return parsed.data;
-}
-
-/** The backend's error body is `{ error: { code, message } }`; anything else is described by its status. */
-function errorOf(body: unknown, status: number): { code: string; message: string } {
-  const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-  const code = typeof error?.code === 'string' ? error.code.slice(0, 64) : `HTTP_${status}`;
-  const message = typeof error?.message === 'string' ? error.message.slice(0, 300) : `HTTP ${status}`;
-  return { code, message };
-}
-
-async function readJson(response: Response): Promise<unknown> {
-  try {
-    return await response.json();
-  } catch {
-    return null;
-  }
-}
-
-function networkReason(error: unknown): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return 'timed out';
-  const cause = (error as { cause?: { code?: unknown } }).cause;
-  if (typeof cause?.code === 'string') return cause.code;
-  return error instanceof Error ? error.message.slice(0, 200) : 'network error';
 }
