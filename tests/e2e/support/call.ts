@@ -27,16 +27,21 @@ export async function startCallStack(config: ServerConfig & { hostDataDir?: stri
   const channelToken = await createServerToken({ ...config, dataDir }, `ch-${Date.now().toString(36)}`, 'channel');
   const server = await startServer({ ...config, dataDir });
   const host = await startWorkstationHost(server.url, token, config.hostDataDir, config.hostEnv);
-  return {
+  const stack: CallStack = {
     server,
     host,
     token,
     channelToken,
+    // the current members: a test may restart the server or replace the host (crash tests), and those must stop
+    // too — stopping the originals left the replacements running after the suite
     stop: async () => {
-      await host.stop();
-      await server.stop();
+      const results = await Promise.allSettled([stack.host.stop()]);
+      results.push(...(await Promise.allSettled([stack.server.stop()])));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     },
   };
+  return stack;
 }
 
 /** Starts the workstation host pointed at `backendUrl` (its settings file) with the backend token in its environment. */
