@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
 import { GENESIS_HASH, type CaseEvent, type ChainBreak } from '../shared/cases';
 import { canonicalJson } from './canonical';
+import { sha256Hex } from './hash';
 
 /** Version tag mixed into every hash, so a future encoding change cannot collide. */
 export const CHAIN_VERSION = 'veridesk-event/1';
 
-export type UnhashedEvent = Omit<CaseEvent, 'hash'>;
+/** The chain hash covers the event's content and link; its global position and seal are bound by the ledger (./ledger.ts). */
+export type UnhashedEvent = Omit<CaseEvent, 'hash' | 'gseq' | 'seal'>;
 
 /** sha256 over the canonical encoding of everything in the event except `hash` itself. */
 export function computeEventHash(event: UnhashedEvent): string {
@@ -19,7 +20,7 @@ export function computeEventHash(event: UnhashedEvent): string {
     payload: event.payload,
     prevHash: event.prevHash,
   });
-  return createHash('sha256').update(body, 'utf8').digest('hex');
+  return sha256Hex(body);
 }
 
 export function sealEvent(event: UnhashedEvent): CaseEvent {
@@ -30,7 +31,10 @@ export function sealEvent(event: UnhashedEvent): CaseEvent {
  * Checks a run of events of ONE case, in seq order, that continues after `head`
  * (`{ seq: 0, hash: GENESIS_HASH }` for a whole chain). Returns the first break or null.
  */
-export function verifyRun(events: readonly CaseEvent[], head: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH }): ChainBreak | null {
+/** The breaks one case's chain alone can show (the ledger's own come from src/main/caselog/ledger-verify.ts). */
+export type RunBreak = ChainBreak & { reason: 'CHAIN_GAP' | 'CHAIN_PREV_MISMATCH' | 'CHAIN_HASH_MISMATCH' };
+
+export function verifyRun(events: readonly CaseEvent[], head: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH }): RunBreak | null {
   let prev = head;
   for (const e of events) {
     if (e.seq !== prev.seq + 1) {

@@ -67,9 +67,45 @@ export const CaseEventSchema = z
     payload: z.record(z.string(), z.unknown()),
     prevHash: HashSchema,
     hash: HashSchema,
+    /**
+     * Position in the workstation's one global sequence across all cases (src/common/ledger.ts); absent only
+     * from clients older than the keyed ledger. Not part of `hash`: the ledger hash and the seal bind it.
+     */
+    gseq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+    /** HMAC-SHA256 under the workstation's ledger key over (gseq, hash): only the key holder can verify it. */
+    seal: HashSchema.optional(),
   })
   .strict();
 export type CaseEvent = z.infer<typeof CaseEventSchema>;
+
+/**
+ * A workstation's signed statement "my ledger, at global position gseq, has hash ledgerHash" (src/common/ledger.ts).
+ * Every sync batch carries one for its last event; the server keeps them and refuses one that goes back or forks.
+ */
+export const CheckpointSchema = z
+  .object({
+    gseq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+    ledgerHash: HashSchema,
+    at: z.number().int().nonnegative(),
+    /** Ed25519 over checkpointMessage(), base64. */
+    signature: z.string().regex(/^[A-Za-z0-9+/]{86}==$/),
+    /** The signer's raw 32-byte Ed25519 public key, base64; the server pins the first one it sees per workstation. */
+    publicKey: z.string().regex(/^[A-Za-z0-9+/]{43}=$/),
+  })
+  .strict();
+export type Checkpoint = z.infer<typeof CheckpointSchema>;
+
+/** GET /api/v1/sync/checkpoints?after=G&limit=N (workstation token): the checkpoints the server holds for it. */
+export interface CheckpointsResponse {
+  checkpoints: { gseq: number; ledgerHash: string; at: number; receivedAt: number }[];
+  /** The highest gseq the server holds a checkpoint for (null: none yet). */
+  head: { gseq: number; ledgerHash: string } | null;
+}
+
+/** GET /api/v1/sync/ledger?from=A&to=B (workstation token): the events the server holds at those global positions. */
+export interface LedgerResponse {
+  events: { gseq: number; caseId: string; seq: number; hash: string }[];
+}
 
 /** What the audit list shows (no biometric data; the ID number only masked). */
 export interface CaseSummary {
@@ -108,13 +144,31 @@ export interface CaseListFilter {
 
 /** A chain problem, naming the exact case and event. */
 export interface ChainBreak {
+  /** '' when the break is in the global ledger rather than one case. */
   caseId: string;
   seq: number;
+  /** The global positions concerned (ledger breaks). */
+  gseqFrom?: number;
+  gseqTo?: number;
   reason: ChainErrorCode;
   message: string;
 }
 
-export type ChainErrorCode = 'CHAIN_GAP' | 'CHAIN_PREV_MISMATCH' | 'CHAIN_HASH_MISMATCH' | 'CHAIN_FORK' | 'CHAIN_TRUNCATED';
+export type ChainErrorCode =
+  | 'CHAIN_GAP'
+  | 'CHAIN_PREV_MISMATCH'
+  | 'CHAIN_HASH_MISMATCH'
+  | 'CHAIN_FORK'
+  | 'CHAIN_TRUNCATED'
+  /** The event's keyed seal does not verify: content and hashes were rewritten without the key. */
+  | 'SEAL_MISMATCH'
+  /** Global positions are missing (a deleted case or run of events); `seq` is 0, `gseqFrom`/`gseqTo` name the range. */
+  | 'LEDGER_GAP'
+  /** The keyed head record is missing, forged, or ahead of / behind the events (tail truncated). */
+  | 'LEDGER_HEAD_MISMATCH'
+  /** The log is behind or differs from a checkpoint the server (or an earlier acknowledgement) holds. */
+  | 'CHECKPOINT_ROLLBACK'
+  | 'CHECKPOINT_FORK';
 
 /** Error codes the sync API answers with (`{ error: { code, message, caseId?, seq? } }`). */
 export const SYNC_ERROR_CODES = [
@@ -129,6 +183,16 @@ export const SYNC_ERROR_CODES = [
   'CHAIN_HASH_MISMATCH',
   'CHAIN_FORK',
   'CASE_OWNED_ELSEWHERE',
+  /** A checkpoint below one the server already holds: the workstation's log was rolled back. */
+  'CHECKPOINT_ROLLBACK',
+  /** A checkpoint whose hash differs from what the server holds or can recompute at that position: rewritten. */
+  'CHECKPOINT_FORK',
+  /** A checkpoint that is malformed, badly signed, or does not name the batch's last event. */
+  'CHECKPOINT_INVALID',
+  /** A checkpoint signed by a key other than the one pinned for this workstation. */
+  'SIGNER_MISMATCH',
+  'TOKEN_EXPIRED',
+  'RATE_LIMITED',
   'NOT_FOUND',
   'UNAVAILABLE',
   'INTERNAL',
@@ -151,6 +215,8 @@ export const SyncBatchSchema = z
     /** Echoes the workstation's own view; the server trusts only the token's workstation. */
     workstationId: z.string().min(1).max(128),
     events: z.array(CaseEventSchema).min(1).max(SYNC_LIMITS.maxEventsPerBatch),
+    /** The ledger at the batch's last event (highest gseq); required once events carry gseq. */
+    checkpoint: CheckpointSchema.optional(),
   })
   .strict();
 export type SyncBatch = z.infer<typeof SyncBatchSchema>;
@@ -160,6 +226,8 @@ export interface SyncBatchResult {
   accepted: number;
   duplicates: number;
   cases: { caseId: string; lastSeq: number; lastHash: string }[];
+  /** The checkpoint the server stored with this batch (the client keeps it as the acknowledged head). */
+  checkpoint?: { gseq: number; ledgerHash: string } | null;
 }
 
 export const ReviewSchema = z.object({
