@@ -91,7 +91,7 @@ async function checkCase(tx: Queryable, workstation: string, caseId: string, eve
   }
   const fresh = events.filter((e) => e.seq > head.seq);
   const broken = verifyRun(fresh, { seq: head.seq, hash: head.hash });
-  if (broken) throw new ApiError(422, broken.reason === 'CHAIN_TRUNCATED' ? 'CHAIN_GAP' : broken.reason, broken.message, { caseId, seq: broken.seq });
+  if (broken) throw new ApiError(422, broken.reason, broken.message, { caseId, seq: broken.seq });
   return { fresh, dup, head };
 }
 
