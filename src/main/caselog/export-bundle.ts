@@ -4,6 +4,7 @@ import { CaseEventSchema, type CaseEvent, type CaseListFilter, type CaseSummary,
 import { canonicalJson } from './canonical';
 import { verifyRun } from './chain';
 import type { CaseStore } from './store';
+import { rawPublicKey } from './sync-queue';
 
 /**
  * Signed export bundle (DESIGN.md §7): the cases' summaries and full event chains, no biometric
@@ -71,16 +72,22 @@ export interface BundleVerifyReport {
   signatureValid: boolean;
   fingerprint: string | null;
   fingerprintMatches: boolean | null;
+  /** Whether the signer is the key the backend registered for the workstation (null: not asked). */
+  signerRegistered: boolean | null;
   casesChecked: number;
   eventsChecked: number;
   breaks: ChainBreak[];
   error?: string;
 }
 
-/** Verifies signature, optional pinned signer fingerprint, and every case's chain. */
-export function verifyBundle(raw: unknown, options: { expectFingerprint?: string } = {}): BundleVerifyReport {
+/**
+ * Verifies the signature, who signed it, and every case's chain. A valid signature alone proves only that
+ * someone holding some key signed it, so the bundle is OK only when its signer is pinned (`expectFingerprint`,
+ * given out of band) or is the key the backend registered for the workstation (`registeredPublicKey`, raw base64).
+ */
+export function verifyBundle(raw: unknown, options: { expectFingerprint?: string; registeredPublicKey?: string } = {}): BundleVerifyReport {
   const parsed = BundleSchema.safeParse(raw);
-  const empty = { signatureValid: false, fingerprint: null, fingerprintMatches: null, casesChecked: 0, eventsChecked: 0, breaks: [] };
+  const empty = { signatureValid: false, fingerprint: null, fingerprintMatches: null, signerRegistered: null, casesChecked: 0, eventsChecked: 0, breaks: [] };
   if (!parsed.success) return { ok: false, ...empty, error: `not a VeriDesk export bundle: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
   const bundle = raw as ExportBundle;
   let publicKey: KeyObject;
@@ -111,6 +118,9 @@ export function verifyBundle(raw: unknown, options: { expectFingerprint?: string
       breaks.push({ caseId, seq: (last?.seq ?? 0) + 1, reason: 'CHAIN_TRUNCATED', message: `case ${caseId}: the summary records ${String(c.summary.eventCount)} events, the bundle holds ${c.events.length}` });
     }
   }
-  const ok = signatureValid && fingerprintMatches !== false && breaks.length === 0;
-  return { ok, signatureValid, fingerprint, fingerprintMatches, casesChecked: bundle.cases.length, eventsChecked, breaks };
+  const signerRegistered = options.registeredPublicKey === undefined ? null : rawPublicKey(publicKey) === options.registeredPublicKey;
+  const pinned = fingerprintMatches === true || signerRegistered === true;
+  const refused = fingerprintMatches === false || signerRegistered === false;
+  const ok = signatureValid && pinned && !refused && breaks.length === 0;
+  return { ok, signatureValid, fingerprint, fingerprintMatches, signerRegistered, casesChecked: bundle.cases.length, eventsChecked, breaks };
 }

@@ -6,7 +6,9 @@ export interface DerivedKeys {
   dataKey: Buffer;
   /** HMAC-SHA256 key for the ID-number lookup hash. */
   idHashKey: Buffer;
-  /** Ed25519 key that signs export bundles. */
+  /** HMAC-SHA256 key of the ledger: each event's seal and the head record's MAC (./ledger.ts). */
+  ledgerKey: Buffer;
+  /** Ed25519 key that signs export bundles and sync checkpoints: the workstation's identity to the server. */
   signingKey: KeyObject;
   publicKey: KeyObject;
 }
@@ -23,6 +25,7 @@ export function deriveKeys(provider: KeyProvider): DerivedKeys {
   return {
     dataKey: derive(master, 'data-at-rest'),
     idHashKey: derive(master, 'id-number-lookup'),
+    ledgerKey: derive(master, 'ledger-seal'),
     signingKey,
     publicKey: createPublicKey(signingKey),
   };

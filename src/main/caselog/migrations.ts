@@ -1,11 +1,30 @@
 import type Database from 'better-sqlite3';
+import { LEDGER_GENESIS, ledgerStep } from '../../common/ledger';
+import type { CaseEvent, ChainBreak } from '../../shared/cases';
 import { AppFailure } from '../../shared/errors';
+import { verifyRun } from './chain';
+import { rowToEvent } from './event-row';
+import { LedgerWriter, sealOf } from './ledger';
 
 /**
  * Numbered migrations, applied in order through `PRAGMA user_version` (DESIGN.md §7).
  * Never edit a released migration: append a new one.
  */
-export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+export interface MigrationContext {
+  /** The ledger key (./keys.ts): the keyed-ledger migration seals the events that existed before it. */
+  ledgerKey?: Buffer;
+  now?: () => number;
+}
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+  /** A step SQL cannot do (it needs a key), run after `sql` in the same transaction. */
+  run?: (db: Database.Database, ctx: MigrationContext) => void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'case log core',
@@ -160,11 +179,106 @@ CREATE TABLE recording_chunks (
     // the full summary stays in the chained case.closed event
     sql: `ALTER TABLE cases ADD COLUMN close_summary TEXT;`,
   },
+  {
+    version: 4,
+    name: 'keyed ledger, per-item evidence keys, held cases, acknowledged checkpoints',
+    // Columns stay nullable: SQLite cannot add NOT NULL columns to filled tables; verify() treats a missing
+    // gseq or seal as a break. The update trigger is recreated by sealLegacyEvents once old rows are sealed.
+    sql: `
+ALTER TABLE events ADD COLUMN gseq INTEGER;
+ALTER TABLE events ADD COLUMN ledger_hash TEXT;
+ALTER TABLE events ADD COLUMN seal TEXT;
+CREATE UNIQUE INDEX events_gseq ON events (gseq);
+
+-- The keyed head record (src/main/caselog/ledger.ts): one row, rewritten with every append.
+CREATE TABLE ledger_head (
+  id          INTEGER PRIMARY KEY CHECK (id = 1),
+  gseq        INTEGER NOT NULL,
+  ledger_hash TEXT NOT NULL,
+  at          INTEGER NOT NULL,
+  mac         TEXT NOT NULL
+);
+
+-- Each evidence item's own AES key wrapped by the data key; NULL once purged (crypto-shredding).
+ALTER TABLE evidence ADD COLUMN wrapped_key BLOB;
+
+-- Cases a backend refused for a reason a retry cannot fix: kept out of the outbox until released.
+CREATE TABLE sync_held (
+  case_id TEXT PRIMARY KEY,
+  server  TEXT NOT NULL,
+  code    TEXT NOT NULL,
+  message TEXT NOT NULL,
+  seq     INTEGER,
+  held_at INTEGER NOT NULL
+);
+
+-- The latest checkpoint each backend acknowledged: the log must never fall behind or differ from it.
+CREATE TABLE sync_acknowledged (
+  server      TEXT PRIMARY KEY,
+  gseq        INTEGER NOT NULL,
+  ledger_hash TEXT NOT NULL,
+  at          INTEGER NOT NULL
+);
+
+DROP TRIGGER events_no_update;
+`,
+    run: sealLegacyEvents,
+  },
 ];
+
+const EVENTS_NO_UPDATE = `CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'case log events are append-only'); END;`;
+
+/**
+ * Gives every event written before the keyed ledger its global position (in write order), ledger hash and
+ * seal. Their chain hashes stay as they were (veridesk-event/1), so copies already on a server still match.
+ * Chains already broken are not blessed: their breaks are recorded and verify() reports them for good.
+ */
+function sealLegacyEvents(db: Database.Database, ctx: MigrationContext): void {
+  if (!ctx.ledgerKey) throw new AppFailure('INTERNAL', 'the keyed-ledger migration needs the case log key');
+  const key = ctx.ledgerKey;
+  const rows = db.prepare('SELECT rowid AS rid, case_id, seq, type, at, actor, payload, prev_hash, hash FROM events ORDER BY rowid').all() as {
+    rid: number;
+    case_id: string;
+    seq: number;
+    type: string;
+    at: number;
+    actor: string;
+    payload: string;
+    prev_hash: string;
+    hash: string;
+  }[];
+  const byCase = new Map<string, CaseEvent[]>();
+  for (const r of rows) {
+    const list = byCase.get(r.case_id) ?? [];
+    list.push(rowToEvent(r));
+    byCase.set(r.case_id, list);
+  }
+  const breaks: ChainBreak[] = [];
+  for (const events of byCase.values()) {
+    const b = verifyRun(events.sort((a, b) => a.seq - b.seq));
+    if (b) breaks.push(b);
+  }
+  if (breaks.length > 0) db.prepare("INSERT INTO meta (key, value) VALUES ('ledger.legacy_breaks', ?)").run(JSON.stringify(breaks));
+  const update = db.prepare('UPDATE events SET gseq = ?, ledger_hash = ?, seal = ? WHERE rowid = ?');
+  const ledger = new LedgerWriter(db, key);
+  let ledgerHash = LEDGER_GENESIS;
+  let gseq = 0;
+  let at = 0;
+  for (const r of rows) {
+    gseq++;
+    ledgerHash = ledgerStep(ledgerHash, gseq, r.hash);
+    update.run(gseq, ledgerHash, sealOf(key, { gseq, caseId: r.case_id, seq: r.seq, hash: r.hash }), r.rid);
+    at = Math.max(at, r.at);
+  }
+  if (gseq > 0) ledger.setHead({ gseq, ledgerHash, at });
+  db.prepare("INSERT INTO meta (key, value) VALUES ('ledger.legacy_sealed', ?)").run(JSON.stringify({ upTo: gseq, at: (ctx.now ?? Date.now)() }));
+  db.exec(EVENTS_NO_UPDATE);
+}
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
-export function migrate(db: Database.Database): { from: number; to: number } {
+export function migrate(db: Database.Database, ctx: MigrationContext = {}): { from: number; to: number } {
   const from = db.pragma('user_version', { simple: true }) as number;
   if (from > SCHEMA_VERSION) {
     throw new AppFailure('CORRUPT_INPUT', `case log schema version ${from} is newer than this VeriDesk (${SCHEMA_VERSION}); upgrade the app`);
@@ -173,6 +287,7 @@ export function migrate(db: Database.Database): { from: number; to: number } {
     if (m.version <= from) continue;
     db.transaction(() => {
       db.exec(m.sql);
+      m.run?.(db, ctx);
       db.pragma(`user_version = ${m.version}`);
     }).immediate();
   }

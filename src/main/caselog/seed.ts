@@ -33,6 +33,43 @@ export interface SeedOptions {
   seed?: number;
   now?: number;
   onProgress?: (done: number) => void;
+  /**
+   * Synthetic biometric payloads, so purge can be tested and benchmarked (`cases seed --evidence`): `items`
+   * random blobs per case (not images: random bytes of an embedding's or a crop's size) and, through `recorder`,
+   * a small random "recording" (two chunks) for every `recordingEvery`-th case.
+   */
+  evidence?: { items: number; recordingEvery?: number; recorder?: SeedRecorder };
+}
+
+/** The part of RecordingService the seed uses (src/main/recording/recording-service.ts). */
+export interface SeedRecorder {
+  start(input: { caseId: string; callId: string; track: 'customer'; mimeType: string; startedAt: number; actor: string }): { recordingId: string };
+  appendChunk(recordingId: string, seq: number, bytes: Uint8Array): unknown;
+  stopSync(recordingId: string): unknown;
+}
+
+const randomBlob = (rand: () => number, bytes: number): Buffer => {
+  const b = Buffer.alloc(bytes);
+  for (let i = 0; i < bytes; i += 4) b.writeUInt32LE(Math.floor(rand() * 0x1_0000_0000), i);
+  return b;
+};
+
+function seedEvidence(store: CaseStore, caseId: string, index: number, at: number, rand: () => number, evidence: NonNullable<SeedOptions['evidence']>): number {
+  let written = 0;
+  for (let k = 0; k < evidence.items; k++) {
+    const embedding = k % 2 === 0;
+    store.addEvidence(caseId, { kind: embedding ? 'embedding' : 'face_crop', data: randomBlob(rand, embedding ? 2048 : 4096 + 4 * Math.floor(rand() * 1024)), actor: 'engine', at });
+    written++;
+  }
+  const every = evidence.recordingEvery ?? 1;
+  if (evidence.recorder && every > 0 && index % every === 0) {
+    const { recordingId } = evidence.recorder.start({ caseId, callId: `seed-${caseId}`, track: 'customer', mimeType: 'application/octet-stream', startedAt: at, actor: 'recorder' });
+    evidence.recorder.appendChunk(recordingId, 0, randomBlob(rand, 4096));
+    evidence.recorder.appendChunk(recordingId, 1, randomBlob(rand, 4096));
+    evidence.recorder.stopSync(recordingId);
+    written += 2;
+  }
+  return written;
 }
 
 /** Writes realistic synthetic cases (demo data, benchmarks). Returns the number of events written. */
@@ -67,6 +104,7 @@ export function seedCases(store: CaseStore, options: SeedOptions): number {
         const verdict: Verdict = serviceType === 'consult' ? 'not_required' : good ? 'verified' : pick<Verdict>(rand, [['needs_review', 3], ['rejected', 2], ['abandoned', 1]]);
         appended.push({ caseId: c.caseId, type: 'decision.made', actor: agentId, at: step(), payload: { verdict, followsAdvice: rand() < 0.95, reasonCode: verdict === 'verified' ? null : 'R-LOW-MATCH' } });
         store.appendMany(appended);
+        if (options.evidence) written += seedEvidence(store, c.caseId, start + i, at, rand, options.evidence);
         store.closeCase(c.caseId, { verdict, actor: agentId, at: step() });
         written += 3 + checks.length;
       }

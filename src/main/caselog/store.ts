@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { createHash, randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   CASE_STATUSES,
@@ -9,7 +9,6 @@ import {
   type CaseEvent,
   type CaseListFilter,
   type CaseSummary,
-  type ChainBreak,
   type EventType,
   type Review,
   type ReviewOutcome,
@@ -18,8 +17,13 @@ import {
 } from '../../shared/cases';
 import { AppFailure } from '../../shared/errors';
 import { canonicalJson } from './canonical';
-import { sealEvent, verifyRun } from './chain';
+import { sealEvent } from './chain';
 import { decrypt, encrypt } from './encryption';
+import { rowToEvent, type EventRow } from './event-row';
+import { LedgerWriter } from './ledger';
+import { verifyLedger, type LedgerAnchor, type VerifyReport } from './ledger-verify';
+import { purgeBiometrics, type PurgeReport } from './purge';
+import { SyncQueue, type HeldCase, type OutboxBatch } from './sync-queue';
 import { hashIdNumber, maskIdNumber } from './id-number';
 import type { KeyProvider } from './key-provider';
 import { deriveKeys, type DerivedKeys } from './keys';
@@ -52,20 +56,10 @@ export interface AppendInput {
   at?: number;
 }
 
-export interface VerifyReport {
-  ok: boolean;
-  casesChecked: number;
-  eventsChecked: number;
-  /** The first break of each broken case, in case-id order. */
-  breaks: ChainBreak[];
-}
-
-export interface PurgeReport {
-  cutoff: number;
-  evidencePurged: number;
-  recordingsPurged: number;
-  cases: number;
-}
+export type { VerifyReport, LedgerAnchor } from './ledger-verify';
+export type { PurgeReport } from './purge';
+export type { HeldCase, OutboxBatch } from './sync-queue';
+export { rowToEvent } from './event-row';
 
 interface CaseRow {
   case_id: string;
@@ -83,27 +77,6 @@ interface CaseRow {
   close_summary?: string | null;
 }
 
-interface EventRow {
-  case_id: string;
-  seq: number;
-  type: string;
-  at: number;
-  actor: string;
-  payload: string;
-  prev_hash: string;
-  hash: string;
-}
-
-export const rowToEvent = (r: EventRow): CaseEvent => ({
-  caseId: r.case_id,
-  seq: r.seq,
-  type: r.type as EventType,
-  at: r.at,
-  actor: r.actor,
-  payload: JSON.parse(r.payload) as Record<string, unknown>,
-  prevHash: r.prev_hash,
-  hash: r.hash,
-});
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -121,6 +94,8 @@ export class CaseStore {
   /** Where recording files live by default (src/main/recording/). */
   readonly recordingsDir: string;
   private readonly statements = new Map<string, Database.Statement>();
+  private ledger!: LedgerWriter;
+  private queue!: SyncQueue;
 
   private constructor(options: CaseStoreOptions) {
     this.now = options.now ?? Date.now;
@@ -135,9 +110,15 @@ export class CaseStore {
       this.db.pragma('synchronous = FULL');
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('busy_timeout = 5000');
-      migrate(this.db);
+      // freed pages are zeroed, so a purged key or ciphertext does not linger in the file (./purge.ts)
+      this.db.pragma('secure_delete = ON');
+      // the key is checked before a migration may seal old events with it
+      this.checkKeyIfInitialised();
+      migrate(this.db, { ledgerKey: this.keys.ledgerKey, now: this.now });
       this.workstationId = this.ensureMeta('workstation_id', () => `ws-${randomUUID()}`);
       this.checkKey();
+      this.ledger = new LedgerWriter(this.db, this.keys.ledgerKey);
+      this.queue = new SyncQueue(this.db, { workstationId: this.workstationId, signingKey: this.keys.signingKey, publicKey: this.keys.publicKey }, this.now);
     } catch (error) {
       this.db.close();
       throw error;
@@ -165,6 +146,12 @@ export class CaseStore {
     const value = make();
     this.stmt('INSERT INTO meta (key, value) VALUES (?, ?)').run(key, value);
     return value;
+  }
+
+  /** Before migrations: an existing log opened with the wrong key must fail before anything is sealed with it. */
+  private checkKeyIfInitialised(): void {
+    const hasMeta = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+    if (hasMeta) this.checkKey();
   }
 
   /** A known ciphertext proves the key is the one the database was created with. */
@@ -303,12 +290,24 @@ export class CaseStore {
       payload: JSON.parse(payloadText) as Record<string, unknown>,
       prevHash: head.last_hash,
     });
-    this.db
-      .prepare('INSERT INTO events (case_id, seq, type, at, actor, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(event.caseId, event.seq, event.type, event.at, event.actor, payloadText, event.prevHash, event.hash);
+    // its global position, the running ledger hash and the keyed seal, and the head record moves on (./ledger.ts)
+    const entry = this.ledger.advance(event);
+    this.stmt('INSERT INTO events (case_id, seq, type, at, actor, payload, prev_hash, hash, gseq, ledger_hash, seal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+      event.caseId,
+      event.seq,
+      event.type,
+      event.at,
+      event.actor,
+      payloadText,
+      event.prevHash,
+      event.hash,
+      entry.gseq,
+      entry.ledgerHash,
+      entry.seal,
+    );
     this.stmt('UPDATE cases SET last_seq = ?, last_hash = ? WHERE case_id = ?').run(event.seq, event.hash, event.caseId);
     this.stmt('INSERT INTO outbox (case_id, seq, created_at) VALUES (?, ?, ?)').run(event.caseId, event.seq, this.now());
-    return event;
+    return { ...event, gseq: entry.gseq, seal: entry.seal };
   }
 
   /** Stores a biometric blob (frame, face crop, embedding) encrypted; the chain records only its hash. */
@@ -316,12 +315,23 @@ export class CaseStore {
     const evidenceId = randomUUID();
     const digest = sha256(input.data);
     const at = input.at ?? this.now();
-    const ciphertext = encrypt(this.keys.dataKey, input.data, `evidence:${evidenceId}`);
+    // its own key, kept only wrapped: a purge that destroys the wrapped copy shreds every copy of the ciphertext
+    const itemKey = randomBytes(32);
+    const ciphertext = encrypt(itemKey, input.data, `evidence:${evidenceId}`);
+    const wrapped = this.wrapItemKey(itemKey, `evidence:${evidenceId}`);
+    itemKey.fill(0);
     const event = this.db
       .transaction(() => {
-        this.db
-          .prepare('INSERT INTO evidence (evidence_id, case_id, kind, sha256, bytes, ciphertext, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-          .run(evidenceId, caseId, input.kind, digest, input.data.length, ciphertext, at);
+        this.stmt('INSERT INTO evidence (evidence_id, case_id, kind, sha256, bytes, ciphertext, wrapped_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+          evidenceId,
+          caseId,
+          input.kind,
+          digest,
+          input.data.length,
+          ciphertext,
+          wrapped,
+          at,
+        );
         return this.appendInTx({ caseId, type: 'evidence.added', actor: input.actor, at, payload: { evidenceId, kind: input.kind, sha256: digest, bytes: input.data.length } });
       })
       .immediate();
@@ -330,11 +340,29 @@ export class CaseStore {
 
   /** Decrypts a piece of evidence; null once retention purged it. */
   readEvidence(evidenceId: string): Buffer | null {
-    const row = this.stmt('SELECT ciphertext, sha256 FROM evidence WHERE evidence_id = ?').get(evidenceId) as { ciphertext: Buffer | null; sha256: string } | undefined;
+    const row = this.stmt('SELECT ciphertext, wrapped_key, sha256 FROM evidence WHERE evidence_id = ?').get(evidenceId) as
+      | { ciphertext: Buffer | null; wrapped_key: Buffer | null; sha256: string }
+      | undefined;
     if (!row) throw new AppFailure('NOT_FOUND', `evidence ${evidenceId} does not exist`);
     if (!row.ciphertext) return null;
-    const plain = decrypt(this.keys.dataKey, row.ciphertext, `evidence:${evidenceId}`);
-    if (sha256(plain) !== row.sha256) throw new AppFailure('CORRUPT_INPUT', `evidence ${evidenceId} does not match its recorded sha256`);
+    return this.decryptEvidence(evidenceId, row.ciphertext, row.wrapped_key, row.sha256);
+  }
+
+  /**
+   * Decrypts an evidence ciphertext with the item's current key (or, for items stored before per-item keys,
+   * the data key). After a purge the wrapped key is gone: a copy of the ciphertext kept elsewhere is noise.
+   */
+  decryptEvidence(evidenceId: string, ciphertext: Buffer, wrappedKey?: Buffer | null, expectSha256?: string): Buffer {
+    let wrapped = wrappedKey;
+    if (wrapped === undefined) {
+      const row = this.stmt('SELECT wrapped_key, purged_at FROM evidence WHERE evidence_id = ?').get(evidenceId) as { wrapped_key: Buffer | null; purged_at: number | null } | undefined;
+      if (!row) throw new AppFailure('NOT_FOUND', `evidence ${evidenceId} does not exist`);
+      if (row.purged_at !== null) throw new AppFailure('NOT_FOUND', `evidence ${evidenceId} was purged: its key is destroyed`);
+      wrapped = row.wrapped_key;
+    }
+    const key = wrapped ? this.unwrapItemKey(wrapped, `evidence:${evidenceId}`) : this.keys.dataKey;
+    const plain = decrypt(key, ciphertext, `evidence:${evidenceId}`);
+    if (expectSha256 !== undefined && sha256(plain) !== expectSha256) throw new AppFailure('CORRUPT_INPUT', `evidence ${evidenceId} does not match its recorded sha256`);
     return plain;
   }
 
@@ -364,74 +392,11 @@ export class CaseStore {
   }
 
   /**
-   * Retention: removes biometric payloads (evidence blobs, recording files) older than
-   * `olderThanDays`, keeps every audit event, and records the purge as an event per case.
+   * Retention: shreds biometric payloads (evidence blobs, recordings) older than `olderThanDays`, keeps every
+   * audit event, and records the purge as an event per case (./purge.ts).
    */
   purgeBiometrics(olderThanDays: number, actor = 'system'): PurgeReport {
-    if (!(olderThanDays >= 0)) throw new AppFailure('INVALID_PAYLOAD', 'retention days must be ≥ 0');
-    const now = this.now();
-    const cutoff = now - olderThanDays * 86_400_000;
-    const filesToDelete: string[] = [];
-    // Shredded keys and ciphertext must not linger in free pages or the WAL (DESIGN.md §7).
-    const secureDelete = this.db.pragma('secure_delete', { simple: true }) as number;
-    this.db.pragma('secure_delete = ON');
-    let report: PurgeReport;
-    try {
-      report = this.purgeInTx(now, cutoff, olderThanDays, actor, filesToDelete);
-    } finally {
-      this.db.pragma(`secure_delete = ${secureDelete ? 'ON' : 'OFF'}`);
-    }
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
-    // After commit; a crash in between leaves ciphertext the next purge sweeps up.
-    for (const f of filesToDelete) rmSync(f, { force: true });
-    this.sweepPurgedRecordingFiles();
-    return report;
-  }
-
-  private purgeInTx(now: number, cutoff: number, olderThanDays: number, actor: string, filesToDelete: string[]): PurgeReport {
-    return this.db
-      .transaction(() => {
-        const evidence = this.stmt('SELECT evidence_id, case_id FROM evidence WHERE purged_at IS NULL AND created_at < ?').all(cutoff) as { evidence_id: string; case_id: string }[];
-        // A recording still being written is left alone: it is purged once stopped or recovered.
-        const recordings = this.stmt("SELECT recording_id, case_id, file FROM recordings WHERE purged_at IS NULL AND created_at < ? AND state <> 'recording'").all(cutoff) as {
-          recording_id: string;
-          case_id: string;
-          file: string;
-        }[];
-        const perCase = new Map<string, { evidenceIds: string[]; recordingIds: string[] }>();
-        const entry = (c: string) => {
-          let e = perCase.get(c);
-          if (!e) perCase.set(c, (e = { evidenceIds: [], recordingIds: [] }));
-          return e;
-        };
-        const purgeEvidence = this.stmt('UPDATE evidence SET ciphertext = NULL, purged_at = ? WHERE evidence_id = ?');
-        for (const e of evidence) {
-          purgeEvidence.run(now, e.evidence_id);
-          entry(e.case_id).evidenceIds.push(e.evidence_id);
-        }
-        // Crypto-shredding: the wrapped key goes with the row's purge, the chunk index with it; the file follows.
-        const purgeRecording = this.stmt('UPDATE recordings SET purged_at = ?, wrapped_key = NULL WHERE recording_id = ?');
-        const dropChunks = this.stmt('DELETE FROM recording_chunks WHERE recording_id = ?');
-        for (const r of recordings) {
-          purgeRecording.run(now, r.recording_id);
-          dropChunks.run(r.recording_id);
-          entry(r.case_id).recordingIds.push(r.recording_id);
-          filesToDelete.push(resolve(this.dataDir, r.file));
-        }
-        for (const [caseId, ids] of perCase) {
-          this.appendInTx({ caseId, type: 'biometric.purged', actor, at: now, payload: { policyDays: olderThanDays, ...ids } });
-        }
-        return { cutoff, evidencePurged: evidence.length, recordingsPurged: recordings.length, cases: perCase.size };
-      })
-      .immediate();
-  }
-
-  private sweepPurgedRecordingFiles(): void {
-    const rows = this.stmt('SELECT file FROM recordings WHERE purged_at IS NOT NULL').all() as { file: string }[];
-    for (const r of rows) {
-      const f = resolve(this.dataDir, r.file);
-      if (existsSync(f)) rmSync(f, { force: true });
-    }
+    return purgeBiometrics({ db: this.db, dataDir: this.dataDir, now: this.now, appendInTx: (input) => this.appendInTx(input) }, olderThanDays, actor);
   }
 
   // ---------------------------------------------------------------- reading
@@ -495,69 +460,70 @@ export class CaseStore {
     return { ...this.summary(caseId), events: this.events(caseId) };
   }
 
-  /** Re-verifies every chain: gaps, links, hashes, and truncation against the case head. */
-  verify(): VerifyReport {
-    const breaks: ChainBreak[] = [];
-    let casesChecked = 0;
-    let eventsChecked = 0;
-    const heads = new Map<string, { last_seq: number; last_hash: string }>();
-    for (const h of this.stmt('SELECT case_id, last_seq, last_hash FROM cases').iterate() as Iterable<{ case_id: string; last_seq: number; last_hash: string }>) {
-      heads.set(h.case_id, h);
-    }
-    let current: string | null = null;
-    let run: CaseEvent[] = [];
-    const finish = () => {
-      if (current === null) return;
-      casesChecked++;
-      const b = verifyRun(run);
-      const head = heads.get(current);
-      heads.delete(current);
-      const last = run[run.length - 1];
-      if (b) breaks.push(b);
-      else if (head && last && (head.last_seq > last.seq || (head.last_seq === last.seq && head.last_hash !== last.hash))) {
-        const seq = head.last_seq > last.seq ? last.seq + 1 : last.seq;
-        breaks.push({ caseId: current, seq, reason: 'CHAIN_TRUNCATED', message: `case ${current}: event seq ${seq} is missing or replaced (the case head records seq ${head.last_seq})` });
-      }
-      run = [];
-    };
-    for (const r of this.stmt('SELECT * FROM events ORDER BY case_id, seq').iterate() as Iterable<EventRow>) {
-      if (r.case_id !== current) {
-        finish();
-        current = r.case_id;
-      }
-      run.push(rowToEvent(r));
-      eventsChecked++;
-    }
-    finish();
-    for (const [caseId, head] of heads) {
-      casesChecked++;
-      if (head.last_seq > 0) breaks.push({ caseId, seq: 1, reason: 'CHAIN_TRUNCATED', message: `case ${caseId}: all ${head.last_seq} events are missing` });
-    }
-    breaks.sort((a, b) => (a.caseId < b.caseId ? -1 : a.caseId > b.caseId ? 1 : a.seq - b.seq));
-    return { ok: breaks.length === 0, casesChecked, eventsChecked, breaks };
+  /**
+   * Re-verifies the whole log (./ledger-verify.ts): every chain, seal and global position, the keyed head, and the
+   * checkpoints servers acknowledged; `anchors` adds checkpoints fetched from a server (`cases verify --server`).
+   */
+  verify(anchors: readonly LedgerAnchor[] = []): VerifyReport {
+    const acknowledged = this.queue.allAcknowledged().map((a) => ({ gseq: a.gseq, ledgerHash: a.ledgerHash, source: `the acknowledgement of ${a.server}` }));
+    return verifyLedger({ db: this.db, ledgerKey: this.keys.ledgerKey, anchors: [...acknowledged, ...anchors] });
   }
 
-  // ---------------------------------------------------------------- outbox
+  /** The keyed head record (null for an empty log). */
+  ledgerHead(): { gseq: number; ledgerHash: string; at: number } | null {
+    const h = this.ledger.head();
+    return h && { gseq: h.gseq, ledgerHash: h.ledgerHash, at: h.at };
+  }
 
+  /** The events at global positions [from, to] (ascending): what verify --server compares with the server's. */
+  ledgerEvents(from: number, to: number): { gseq: number; caseId: string; seq: number; hash: string }[] {
+    return this.stmt('SELECT gseq, case_id AS caseId, seq, hash FROM events WHERE gseq BETWEEN ? AND ? ORDER BY gseq').all(from, to) as { gseq: number; caseId: string; seq: number; hash: string }[];
+  }
+
+  // ---------------------------------------------------------------- sync (./sync-queue.ts)
+
+  /** Pending events, not counting held cases. */
   pendingCount(): number {
-    return (this.stmt('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
+    return this.queue.pendingCount();
   }
 
-  /** The oldest pending events, in write order (so each case's events stay in seq order). */
-  nextBatch(limit: number): { outboxIds: number[]; events: CaseEvent[] } {
-    const rows = this.db
-      .prepare('SELECT o.id AS outbox_id, e.* FROM outbox o JOIN events e ON e.case_id = o.case_id AND e.seq = o.seq ORDER BY o.id LIMIT ?')
-      .all(limit) as (EventRow & { outbox_id: number })[];
-    return { outboxIds: rows.map((r) => r.outbox_id), events: rows.map(rowToEvent) };
+  heldCount(): number {
+    return this.queue.heldCount();
+  }
+
+  /** The oldest pending events in write order, held cases left out, with the checkpoint to send to `server`. */
+  nextBatch(limit: number, server?: string): OutboxBatch {
+    return this.queue.nextBatch(limit, server);
   }
 
   /** Removes acknowledged events from the outbox (ids from nextBatch). */
   ack(outboxIds: readonly number[]): void {
-    if (outboxIds.length === 0) return;
-    const del = this.stmt('DELETE FROM outbox WHERE id = ?');
-    this.db.transaction(() => {
-      for (const id of outboxIds) del.run(id);
-    })();
+    this.queue.ack(outboxIds);
+  }
+
+  acknowledgeCheckpoint(server: string, cp: { gseq: number; ledgerHash: string }): void {
+    this.queue.acknowledgeCheckpoint(server, cp);
+  }
+
+  acknowledgedCheckpoint(server: string): { gseq: number; ledgerHash: string; at: number } | null {
+    return this.queue.acknowledged(server);
+  }
+
+  /** A signed checkpoint at a global position (null when the position is not in the log). */
+  checkpointAt(gseq: number) {
+    return this.queue.checkpointAt(gseq);
+  }
+
+  holdCase(caseId: string, why: { server: string; code: string; message: string; seq?: number }): void {
+    this.queue.holdCase(caseId, why);
+  }
+
+  releaseCase(caseId: string): boolean {
+    return this.queue.releaseCase(caseId);
+  }
+
+  heldCases(): HeldCase[] {
+    return this.queue.heldCases();
   }
 
   /** Applies a team-lead review pulled from the server, once; records it in the case's chain. */

@@ -1,10 +1,14 @@
 import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { VERDICTS, type CaseListFilter, type Verdict } from '../../shared/cases';
+import { VERDICTS, type CaseListFilter, type ChainBreak, type Verdict } from '../../shared/cases';
 import { buildExport, verifyBundle } from '../caselog/export-bundle';
 import { FileKeyProvider } from '../caselog/key-provider';
 import { seedCases } from '../caselog/seed';
+import { verifyAgainstServer, type ServerVerifyReport } from '../caselog/server-verify';
+import type { VerifyReport } from '../caselog/ledger-verify';
+import { RecordingService } from '../recording/recording-service';
 import { CaseStore } from '../caselog/store';
+import { backendEndpoint } from '../call/backend-urls';
 import { createLogger, silentLogger } from '../log/logger';
 import { SyncClient } from '../sync/sync-client';
 
@@ -43,6 +47,22 @@ const withFilters = (c: Command) =>
     .option('--to <date>', 'opened before (ISO date or epoch ms)');
 
 const iso = (t: number | null) => (t === null ? '-' : new Date(t).toISOString().replace('.000Z', 'Z'));
+
+/** One line per break: a case's (case and seq) or the ledger's (the global positions). */
+const describeBreak = (b: ChainBreak) =>
+  b.caseId
+    ? `BROKEN: case ${b.caseId} seq ${b.seq}: ${b.reason}: ${b.message}`
+    : `BROKEN: ledger${b.gseqFrom !== undefined ? ` gseq ${b.gseqFrom}${b.gseqTo !== undefined && b.gseqTo !== b.gseqFrom ? `–${b.gseqTo}` : ''}` : ''}: ${b.reason}: ${b.message}`;
+
+/** The public key the backend pinned for a workstation (its first signed checkpoint). */
+async function fetchRegisteredSigner(server: string, token: string, workstation: string): Promise<string> {
+  const url = backendEndpoint(server, `/api/v1/sync/signer?workstation=${encodeURIComponent(workstation)}`);
+  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` }, redirect: 'manual', signal: AbortSignal.timeout(30_000) });
+  if (!response.ok) throw new Error(`the backend has no registered signer for workstation ${workstation} (HTTP ${response.status})`);
+  const body = (await response.json()) as { publicKey?: unknown };
+  if (typeof body.publicKey !== 'string') throw new Error('the backend answered without a public key');
+  return body.publicKey;
+}
 
 /** `cases …`, `sync` (case log, issue 4). */
 export function registerCaseCommands(program: Command): void {
@@ -111,8 +131,13 @@ export function registerCaseCommands(program: Command): void {
     .option('--key-file <path>', 'master key file')
     .option('--bundle <file>', 'export bundle')
     .option('--fingerprint <fp>', 'with --bundle: the signer fingerprint you expect')
+    .option('--server <url>', "with --db: also hold the log to the checkpoints this backend keeps (a rollback or rewrite after sync is named); with --bundle: trust the signer the backend registered for the bundle's workstation")
+    .option('--token <token>', 'with --server: API token (or VERIDESK_BACKEND_TOKEN / VERIDESK_SYNC_TOKEN); a lead token for --bundle')
+    .option('--workstation <name>', "with --bundle --server: the workstation's name at the backend (default: the bundle's workstation id)")
     .option('--json', 'print JSON')
-    .action((o: { db?: string; keyFile?: string; bundle?: string; fingerprint?: string; json?: boolean }) => {
+    .action(async (o: { db?: string; keyFile?: string; bundle?: string; fingerprint?: string; server?: string; token?: string; workstation?: string; json?: boolean }) => {
+      const token = o.token ?? process.env.VERIDESK_BACKEND_TOKEN ?? process.env.VERIDESK_SYNC_TOKEN;
+      if (o.server && !token) throw new Error('--server needs --token or VERIDESK_BACKEND_TOKEN');
       if (!o.db === !o.bundle) throw new Error('give exactly one of --db or --bundle');
       if (o.bundle) {
         let raw: unknown;
@@ -121,15 +146,17 @@ export function registerCaseCommands(program: Command): void {
         } catch (e) {
           throw new Error(`cannot read bundle ${o.bundle}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
         }
-        const r = verifyBundle(raw, { expectFingerprint: o.fingerprint });
+        const registeredPublicKey = o.server ? await fetchRegisteredSigner(o.server, token!, o.workstation ?? String((raw as { workstationId?: unknown }).workstationId ?? '')) : undefined;
+        const r = verifyBundle(raw, { expectFingerprint: o.fingerprint, registeredPublicKey });
         if (o.json) console.log(JSON.stringify(r, null, 2));
         else {
           if (r.error) console.log(`INVALID: ${r.error}`);
           else {
             console.log(`signature: ${r.signatureValid ? 'valid' : 'INVALID'} (signer ${r.fingerprint ?? '?'})`);
             if (r.fingerprintMatches === false) console.log('signer fingerprint: DOES NOT MATCH the expected one');
-            if (r.fingerprintMatches === null) console.log('signer fingerprint: not pinned (pass --fingerprint to check who signed it)');
-            for (const b of r.breaks) console.log(`BROKEN: case ${b.caseId} seq ${b.seq}: ${b.reason}: ${b.message}`);
+            if (r.signerRegistered === false) console.log('signer: NOT the key the backend registered for this workstation');
+            if (r.fingerprintMatches === null && r.signerRegistered === null) console.log('signer: not pinned: pass --fingerprint FP or --server URL to say who must have signed it (not OK without)');
+            for (const b of r.breaks) console.log(describeBreak(b));
             console.log(`${r.casesChecked} cases, ${r.eventsChecked} events checked: ${r.ok ? 'OK' : 'FAILED'}`);
           }
         }
@@ -138,11 +165,13 @@ export function registerCaseCommands(program: Command): void {
       }
       const store = openStore({ db: o.db!, keyFile: o.keyFile });
       try {
-        const r = store.verify();
+        const r: VerifyReport & Partial<Pick<ServerVerifyReport, 'server'>> = o.server ? await verifyAgainstServer(store, { serverUrl: o.server, token: token! }) : store.verify();
         if (o.json) console.log(JSON.stringify(r, null, 2));
         else {
-          for (const b of r.breaks) console.log(`BROKEN: case ${b.caseId} seq ${b.seq}: ${b.reason}: ${b.message}`);
-          console.log(`${r.casesChecked} cases, ${r.eventsChecked} events checked: ${r.ok ? 'OK' : 'FAILED'}`);
+          for (const b of r.breaks) console.log(describeBreak(b));
+          const head = r.ledger.head ? `ledger head gseq ${r.ledger.head.gseq}` : 'empty ledger';
+          const anchors = r.server ? `; ${r.server.checkpoints} server checkpoints` : r.ledger.anchorsChecked ? `; ${r.ledger.anchorsChecked} acknowledged checkpoints` : '';
+          console.log(`${r.casesChecked} cases, ${r.eventsChecked} events checked (${head}${anchors}): ${r.ok ? 'OK' : 'FAILED'}`);
         }
         if (!r.ok) process.exitCode = 1;
       } finally {
@@ -159,11 +188,16 @@ export function registerCaseCommands(program: Command): void {
     .option('--agents <n>', 'distinct agents', '20')
     .option('--days <n>', 'spread over the last N days', '90')
     .option('--seed <n>', 'random seed', '42')
-    .action((o: { db: string; keyFile?: string; count: string; agents: string; days: string; seed: string }) => {
+    .option('--evidence [items]', 'also synthetic biometric payloads: N random evidence blobs per case (default 2) and a small synthetic recording')
+    .option('--recording-every <n>', 'with --evidence: a recording for every n-th case', '1')
+    .action((o: { db: string; keyFile?: string; count: string; agents: string; days: string; seed: string; evidence?: string | boolean; recordingEvery: string }) => {
       const store = openStore(o);
       try {
         const t0 = performance.now();
-        const events = seedCases(store, { count: Number(o.count), agents: Number(o.agents), days: Number(o.days), seed: Number(o.seed) });
+        const evidence = o.evidence
+          ? { items: o.evidence === true ? 2 : Number(o.evidence), recordingEvery: Number(o.recordingEvery), recorder: new RecordingService({ store, log: silentLogger }) }
+          : undefined;
+        const events = seedCases(store, { count: Number(o.count), agents: Number(o.agents), days: Number(o.days), seed: Number(o.seed), evidence });
         console.log(`seeded ${o.count} cases (${events} events) in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${store.pendingCount()} events pending sync`);
       } finally {
         store.close();
@@ -180,7 +214,8 @@ export function registerCaseCommands(program: Command): void {
       const store = openStore(o);
       try {
         const r = store.purgeBiometrics(Number(o.days));
-        console.log(`purged ${r.evidencePurged} evidence items and ${r.recordingsPurged} recordings in ${r.cases} cases (older than ${iso(r.cutoff)})`);
+        const t = r.timings;
+        console.log(`purged ${r.evidencePurged} evidence items and ${r.recordingsPurged} recordings in ${r.cases} cases (older than ${iso(r.cutoff)}): keys and ciphertext destroyed, files overwritten and removed, database vacuumed, WAL truncated (${Math.round(t.transactionMs + t.filesMs + t.compactMs)} ms)`);
       } finally {
         store.close();
       }

@@ -201,6 +201,13 @@ export class RecordingService {
     return rowToStatus(row);
   }
 
+  /** stop() without the promise, for synchronous callers (seeding synthetic data inside one transaction). */
+  stopSync(recordingId: string): RecordingStatus {
+    const a = this.active.get(recordingId);
+    if (!a) throw this.notWritable(recordingId);
+    return this.finalize(a);
+  }
+
   async stopAllForCall(callId: string): Promise<void> {
     let first: unknown = null;
     for (const a of [...this.active.values()]) {

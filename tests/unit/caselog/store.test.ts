@@ -92,7 +92,12 @@ describe('case store', () => {
     raw.prepare('DELETE FROM events WHERE case_id = ? AND seq = 5').run(id);
     raw.close();
     store = CaseStore.open({ path: join(dir, 'cases.db'), keyProvider: key });
-    expect(store.verify().breaks).toEqual([expect.objectContaining({ caseId: id, seq: 2, reason: 'CHAIN_GAP' })]);
+    // the case names its first gap; the ledger names both missing global positions (seq 2 and 5 are gseq 2 and 5)
+    expect(store.verify().breaks).toEqual([
+      expect.objectContaining({ caseId: id, seq: 2, reason: 'CHAIN_GAP' }),
+      expect.objectContaining({ caseId: '', reason: 'LEDGER_GAP', gseqFrom: 2, gseqTo: 2 }),
+      expect.objectContaining({ caseId: '', reason: 'LEDGER_GAP', gseqFrom: 5, gseqTo: 5 }),
+    ]);
   });
 
   it('detects a deleted tail event through the case head', () => {
@@ -103,7 +108,11 @@ describe('case store', () => {
     raw.prepare('DELETE FROM events WHERE case_id = ? AND seq = 5').run(id);
     raw.close();
     store = CaseStore.open({ path: join(dir, 'cases.db'), keyProvider: key });
-    expect(store.verify().breaks).toEqual([expect.objectContaining({ caseId: id, seq: 5, reason: 'CHAIN_TRUNCATED' })]);
+    expect(store.verify().breaks).toEqual([
+      expect.objectContaining({ caseId: id, seq: 5, reason: 'CHAIN_TRUNCATED' }),
+      // the keyed head still records position 5
+      expect.objectContaining({ caseId: '', reason: 'LEDGER_GAP', gseqFrom: 5, gseqTo: 5 }),
+    ]);
   });
 
   it('encrypts evidence at rest; wrong key or tampering is a clear error', () => {
