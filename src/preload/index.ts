@@ -2,9 +2,11 @@ import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { EventName, VeriDeskApi } from '../shared/contract';
 import { IPC } from '../shared/ipc-channels';
 
-// Frames go to main over a MessagePort that main hands over once the page has loaded.
+// Frames go to main over a MessagePort that main hands over once the page has loaded (a fresh one per load).
 let framePort: IpcRendererEvent['ports'][number] | null = null;
 ipcRenderer.on(IPC.framePort, (event) => {
+  // main closes its end of a superseded port; closing ours too lets both be collected
+  framePort?.close();
   framePort = event.ports[0] ?? null;
 });
 

@@ -12,7 +12,7 @@ vi.mock('electron', () => ({
 }));
 
 const { registerIpc } = await import('./ipc');
-const APP_URL = 'file:///opt/VeriDesk/resources/app.asar/out/renderer/index.html';
+const APP_URL = 'app://veridesk/index.html';
 
 function fakeWorkstation() {
   const dispatch = vi.fn(async () => ({ ok: true as const, value: 'dispatched' }));
@@ -29,11 +29,21 @@ describe('Electron IPC wiring', () => {
     const result = await handlers.get(IPC.invoke)!(event(APP_URL), 'settings.get', {});
     expect(result).toEqual({ ok: true, value: 'dispatched' });
     expect(dispatch).toHaveBeenCalledWith('settings.get', {});
+    // the origin decides, not the path: hash routes and other app pages are the same page
+    await handlers.get(IPC.invoke)!(event('app://veridesk/index.html#/settings'), 'settings.get', {});
+    await handlers.get(IPC.invoke)!(event('app://veridesk/'), 'settings.get', {});
+    expect(dispatch).toHaveBeenCalledTimes(3);
   });
 
   it.each([
     ['a remote page', event('https://evil.example/index.html')],
     ['another local file', event('file:///tmp/evil.html')],
+    ['the renderer loaded from file:// (the old app URL)', event('file:///opt/VeriDesk/resources/app.asar/out/renderer/index.html')],
+    ['another app:// host', event('app://evil/index.html')],
+    ['an app:// host that only starts like ours', event('app://veridesk.evil/index.html')],
+    ['app:// with a port', event('app://veridesk:8080/index.html')],
+    ['an opaque origin (data:)', event('data:text/html,<p>hi</p>')],
+    ['about:blank', event('about:blank')],
     ['a sub-frame of the app page', event(APP_URL, { url: APP_URL })],
     ['a destroyed frame', { senderFrame: null }],
   ])('refuses %s with FORBIDDEN_SENDER and never dispatches', async (_what, senderEvent) => {

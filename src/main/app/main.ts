@@ -5,14 +5,17 @@ import { backendTokenFromEnv, createWorkstation } from '../workstation';
 import { utilityChannel } from './engine-utility-channel';
 import { registerIpc } from './ipc';
 import { SafeStorageKeyProvider } from './safe-storage-key-provider';
+import { registerAppScheme, serveAppScheme } from './app-scheme';
 import { restrictPermissions } from './permissions';
-import { claimSingleInstance, rendererUrl, startOrExit } from './startup';
+import { claimSingleInstance, rendererRoot, rendererUrl, startOrExit } from './startup';
 import { createAppWindow } from './window';
 
 const log = createLogger('veridesk');
-const appUrl = rendererUrl({ isPackaged: app.isPackaged, env: process.env, mainDir: import.meta.dirname });
+const appUrl = rendererUrl({ isPackaged: app.isPackaged, env: process.env });
 
 app.enableSandbox();
+// Chromium reads its scheme table once, at 'ready': app:// must be privileged before that
+registerAppScheme();
 // a second instance exits here, before anything opens the case log; the first one comes to the front
 const first = claimSingleInstance(app, () => {
   const window = BrowserWindow.getAllWindows()[0];
@@ -42,6 +45,8 @@ async function start(): Promise<void> {
     // one token for sync and calls; main keeps it, the renderer never sees it
     backendToken: backendTokenFromEnv(),
   });
+  // the app window uses the default session; the handler has to be there before the window loads app://
+  serveAppScheme(session.defaultSession.protocol, rendererRoot(import.meta.dirname));
   restrictPermissions(session.defaultSession, appUrl);
   registerIpc(workstation, appUrl, log);
   createAppWindow({ appUrl, preloadPath: join(import.meta.dirname, '../preload/index.cjs'), workstation });

@@ -1,18 +1,24 @@
 /**
  * The Electron app's start-up rules (issue 10 item 5), as plain functions over the few Electron calls they need,
  * so each is unit-tested without the Electron binary:
- *  - a packaged app loads only its own renderer: ELECTRON_RENDERER_URL (electron-vite's dev server) is ignored;
+ *  - a packaged app loads only its own renderer, from app://veridesk: ELECTRON_RENDERER_URL (electron-vite's dev
+ *    server) is ignored;
  *  - a second instance exits at once, before it opens the case log, and the first one comes to the front;
  *  - a start-up failure (e.g. the OS keystore is unavailable) shows an error box and exits non-zero, instead of
  *    an unhandled rejection and a window that never appears.
  */
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { APP_INDEX_URL } from './app-protocol';
 
-export function rendererUrl(options: { isPackaged: boolean; env: NodeJS.ProcessEnv; mainDir: string }): string {
+export function rendererUrl(options: { isPackaged: boolean; env: NodeJS.ProcessEnv }): string {
   const dev = options.env.ELECTRON_RENDERER_URL;
   if (dev && !options.isPackaged) return dev;
-  return pathToFileURL(join(options.mainDir, '../renderer/index.html')).href;
+  return APP_INDEX_URL;
+}
+
+/** The built renderer folder app:// serves: out/renderer beside out/main (inside app.asar when packaged). */
+export function rendererRoot(mainDir: string): string {
+  return resolve(mainDir, '../renderer');
 }
 
 interface InstanceApp {

@@ -1,24 +1,37 @@
 /**
- * Decides whether an IPC message comes from the app's own page: the main frame of an app window,
- * loaded from the built renderer (file://…/out/renderer/index.html) or, in development, from the
+ * Decides whether an IPC message (or a permission request) comes from the app's own page: the main frame of an
+ * app window whose origin is the app's own — app://veridesk for the built renderer or, in development, the
  * electron-vite dev server origin.
  */
+import { APP_SCHEME } from './app-protocol';
+
 export interface SenderFrame {
   url: string;
   /** True for the top-level frame of the window (no sub-frames, no iframes). */
   isMainFrame: boolean;
 }
 
+/**
+ * The origin as Chromium serialises it, or null when it is opaque. Node's URL calls every non-special scheme's
+ * origin 'null', app: included, so comparing URL.origin would make app://veridesk equal to app://evil, file://,
+ * data: and any other opaque origin; here only http(s) and app:// have an origin at all.
+ */
+export function originOf(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return parsed.origin;
+  if (parsed.protocol === `${APP_SCHEME}:` && parsed.hostname !== '' && parsed.username === '' && parsed.password === '') {
+    return `${APP_SCHEME}://${parsed.host.toLowerCase()}`;
+  }
+  return null;
+}
+
 export function isTrustedSender(frame: SenderFrame | null | undefined, appUrl: string): boolean {
   if (!frame?.isMainFrame) return false;
-  let sender: URL;
-  let app: URL;
-  try {
-    sender = new URL(frame.url);
-    app = new URL(appUrl);
-  } catch {
-    return false;
-  }
-  if (app.protocol === 'file:') return sender.protocol === 'file:' && sender.pathname === app.pathname;
-  return sender.origin === app.origin;
+  const app = originOf(appUrl);
+  return app !== null && originOf(frame.url) === app;
 }

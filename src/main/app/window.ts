@@ -1,7 +1,7 @@
-import { join } from 'node:path';
-import { BrowserWindow, MessageChannelMain } from 'electron';
+import { BrowserWindow } from 'electron';
 import { IPC } from '../../shared/ipc-channels';
 import type { Workstation } from '../workstation';
+import { attachFramePort } from './frame-port';
 
 export interface AppWindowOptions {
   appUrl: string;
@@ -35,22 +35,18 @@ export function createAppWindow({ appUrl, preloadPath, workstation }: AppWindowO
   webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   webContents.on('will-attach-webview', (event) => event.preventDefault());
 
-  webContents.on('did-finish-load', () => {
-    const { port1, port2 } = new MessageChannelMain();
-    port1.on('message', ({ data }) => {
-      if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) workstation.acceptFrame(data as ArrayBuffer);
-    });
-    port1.start();
-    webContents.postMessage(IPC.framePort, null, [port2]);
-  });
+  const closeFramePort = attachFramePort(webContents, { appUrl, acceptFrame: (frame) => workstation.acceptFrame(frame) });
 
   const unsubscribe = workstation.bus.subscribe((event, payload) => {
     if (!webContents.isDestroyed()) webContents.send(IPC.event, event, payload);
   });
-  window.on('closed', unsubscribe);
+  window.on('closed', () => {
+    closeFramePort();
+    unsubscribe();
+  });
   window.once('ready-to-show', () => window.show());
 
-  if (appUrl.startsWith('file:')) void window.loadFile(join(new URL(appUrl).pathname));
-  else void window.loadURL(appUrl);
+  // app:// (served by app-scheme.ts) or the dev server; never file://, whose origin is shared by every local file
+  void window.loadURL(appUrl);
   return window;
 }

@@ -1,20 +1,28 @@
 /**
  * The Electron app's start-up rules with Electron's calls faked (the binary is not available here): a packaged
- * app ignores ELECTRON_RENDERER_URL, a second instance exits before anything else, a start-up failure shows an
- * error box and exits 1.
+ * app ignores ELECTRON_RENDERER_URL and loads app://veridesk, a second instance exits before anything else, a
+ * start-up failure shows an error box and exits 1.
  */
+import { resolve } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 
 vi.mock('electron', () => ({ app: {}, dialog: {}, BrowserWindow: {}, session: {} }));
 
-const { claimSingleInstance, rendererUrl, startOrExit } = await import('../../../src/main/app/startup');
+const { claimSingleInstance, rendererRoot, rendererUrl, startOrExit } = await import('../../../src/main/app/startup');
 
 describe('Electron start-up', () => {
-  it('a packaged app loads its own renderer even when ELECTRON_RENDERER_URL points elsewhere; a dev build follows it', () => {
+  it('a packaged app loads its own renderer from app:// even when ELECTRON_RENDERER_URL points elsewhere; a dev build follows it', () => {
     const env = { ELECTRON_RENDERER_URL: 'http://evil.example:5173/' };
-    expect(rendererUrl({ isPackaged: true, env, mainDir: '/opt/VeriDesk/resources/app.asar/out/main' })).toBe('file:///opt/VeriDesk/resources/app.asar/out/renderer/index.html');
-    expect(rendererUrl({ isPackaged: false, env, mainDir: '/repo/out/main' })).toBe('http://evil.example:5173/');
-    expect(rendererUrl({ isPackaged: false, env: {}, mainDir: '/repo/out/main' })).toBe('file:///repo/out/renderer/index.html');
+    expect(rendererUrl({ isPackaged: true, env })).toBe('app://veridesk/index.html');
+    expect(rendererUrl({ isPackaged: false, env })).toBe('http://evil.example:5173/');
+    // electron-vite preview: not packaged, no dev server
+    expect(rendererUrl({ isPackaged: false, env: {} })).toBe('app://veridesk/index.html');
+    expect(rendererUrl({ isPackaged: false, env: { ELECTRON_RENDERER_URL: '' } })).toBe('app://veridesk/index.html');
+  });
+
+  it('app:// serves out/renderer beside out/main, inside app.asar when packaged', () => {
+    expect(rendererRoot('/opt/VeriDesk/resources/app.asar/out/main')).toBe(resolve('/opt/VeriDesk/resources/app.asar/out/renderer'));
+    expect(rendererRoot('/repo/out/main/')).toBe(resolve('/repo/out/renderer'));
   });
 
   it('a second instance exits at once (code 0); the first one is brought to the front when another starts', () => {
