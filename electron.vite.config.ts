@@ -31,7 +31,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'src/renderer'),
-    // relative asset URLs: the Electron app loads the renderer from file://
+    // relative asset URLs: the Electron app loads the renderer from app://
     base: './',
     plugins: [react()],
     build: {

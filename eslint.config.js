@@ -8,6 +8,8 @@ import globals from 'globals';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 const electron = { name: 'electron', message: 'Only src/main/app/ and src/preload/ may import electron.' };
 
+const mainNoUi = { group: ['**/renderer/**', '**/preload/**'], message: 'main does not import renderer or preload code.' };
+const mainNoServer = { group: ['**/server/**'], message: 'src/main never imports server/: move shared code to src/common/.' };
 const restrict = (paths, patterns) => ({
   'no-restricted-imports': ['error', { paths, patterns }],
 });
@@ -55,10 +57,23 @@ export default tseslint.config(
       ],
     ),
   },
+  // main: no renderer or preload code; electron only in src/main/app/; and never server/ — the workstation and the
+  // backend are built and versioned apart, what both need lives in src/common and src/shared (tests may start a
+  // real backend). ESLint replaces a rule per file rather than merging, so each combination is one block.
   {
     files: ['src/main/**/*.ts'],
+    ignores: ['src/main/app/**', 'src/main/**/*.test.ts'],
+    rules: restrict([electron], [mainNoUi, mainNoServer]),
+  },
+  {
+    files: ['src/main/app/**/*.ts'],
+    ignores: ['src/main/**/*.test.ts'],
+    rules: restrict([], [mainNoUi, mainNoServer]),
+  },
+  {
+    files: ['src/main/**/*.test.ts'],
     ignores: ['src/main/app/**'],
-    rules: restrict([electron], [{ group: ['**/renderer/**', '**/preload/**'], message: 'main does not import renderer or preload code.' }]),
+    rules: restrict([electron], [mainNoUi]),
   },
   {
     files: ['src/preload/**/*.ts'],

@@ -20,6 +20,8 @@ describe('process boundaries are enforced by the linter', () => {
     ['the server importing electron', 'server/x.ts', "import { app } from 'electron';"],
     ['the server importing workstation main code', 'server/sync/x.ts', "import { CaseStore } from '../../src/main/caselog/store';"],
     ['common code importing main code', 'src/common/x.ts', "import { CaseStore } from '../main/caselog/store';"],
+    ['workstation main code importing the server', 'src/main/sync/x.ts', "import { storeBatch } from '../../../server/sync/store-batch';"],
+    ['Electron wiring importing the server', 'src/main/app/x.ts', "import { buildServer } from '../../../server/app';"],
   ])('flags %s', async (_what, file, code) => {
     expect(await restrictedImports(file, `${code}\nexport {};\n`)).not.toEqual([]);
   });
@@ -30,6 +32,8 @@ describe('process boundaries are enforced by the linter', () => {
     ['main importing Node', 'src/main/settings/x.ts', "import { readFile } from 'node:fs/promises';"],
     ['the renderer importing shared code', 'src/renderer/src/x.ts', "import { methods } from '../../shared/contract';"],
     ['the server importing common code', 'server/sync/x.ts', "import { verifyRun } from '../../src/common/chain';"],
+    ['main importing common code', 'src/main/caselog/x.ts', "import { ledgerStep } from '../../common/ledger';"],
+    ['a main test starting a real backend', 'src/main/sync/x.test.ts', "import { buildServer } from '../../../server/app';"],
   ])('allows %s', async (_what, file, code) => {
     expect(await restrictedImports(file, `${code}\nexport {};\n`)).toEqual([]);
   });

@@ -45,7 +45,7 @@ async function getJson<T>(o: ServerVerifyOptions, path: string): Promise<T> {
 
 async function allCheckpoints(o: ServerVerifyOptions): Promise<CheckpointsResponse> {
   const all: CheckpointsResponse['checkpoints'] = [];
-  let head: CheckpointsResponse['head'] = null;
+  let head: CheckpointsResponse['head'] | undefined;
   for (let after = 0; ; ) {
     const page = await getJson<CheckpointsResponse>(o, `/api/v1/sync/checkpoints?after=${after}&limit=1000`);
     head = page.head;
@@ -54,7 +54,7 @@ async function allCheckpoints(o: ServerVerifyOptions): Promise<CheckpointsRespon
     if (!last || page.checkpoints.length < 1000) break;
     after = last.gseq;
   }
-  return { checkpoints: all, head };
+  return { checkpoints: all, head: head ?? null };
 }
 
 /** The first position in [from, to] where the server's copy and the local log disagree. */

@@ -1,4 +1,6 @@
+// node:crypto for the case log's hashes (src/common/hash.ts); a browser keeps @noble/hashes
 import Database from 'better-sqlite3';
+import '../../common/node-hash';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
