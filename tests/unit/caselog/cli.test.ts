@@ -51,6 +51,21 @@ describe('veridesk cases CLI', () => {
     const v = cli('cases', 'verify', '--db', db);
     expect(v.code).toBe(1);
     expect(v.out.split('\n')[0]).toBe(`BROKEN: case ${victim} seq 3: CHAIN_GAP: case ${victim}: event seq 3 is missing (next present is 4)`);
+    // the ledger names the deleted event's global position too
+    expect(v.out).toMatch(/^BROKEN: ledger gseq \d+: LEDGER_GAP: global position \d+ is missing \(deleted\)$/m);
+    // without a pinned signer a valid bundle is not OK
+    const fresh = join(dir, 'export2.json');
+    cli('cases', 'export', '--db', db, '--out', fresh, '--case', cases[0]!.caseId);
+    expect(cli('cases', 'verify', '--bundle', fresh)).toMatchObject({ code: 1, out: expect.stringContaining('not pinned') });
+
+    // seed --evidence and purge: evidence and recordings are written, then shredded
+    const evDb = join(dir, 'evidence.db');
+    expect(cli('cases', 'seed', '--db', evDb, '--count', '4', '--days', '1', '--evidence', '3').out).toMatch(/seeded 4 cases/);
+    const ev = new Database(evDb, { readonly: true });
+    expect(ev.prepare('SELECT count(*) AS n FROM evidence WHERE wrapped_key IS NOT NULL').get()).toEqual({ n: 12 });
+    expect(ev.prepare("SELECT count(*) AS n FROM recordings WHERE state = 'stopped'").get()).toEqual({ n: 4 });
+    ev.close();
+    expect(cli('cases', 'purge', '--db', evDb, '--days', '0').out).toMatch(/purged 12 evidence items and 4 recordings in 4 cases .*keys and ciphertext destroyed/);
 
     expect(cli('cases', 'show', '--db', db, victim).out).toContain('case.opened');
     expect(cli('cases', 'verify', '--db', db, '--key-file', join(dir, 'other.key')).err).toMatch(/key does not match/);
