@@ -16,13 +16,16 @@ import type { ChallengeAction } from '../shared/signaling';
 import { AppFailure } from '../shared/errors';
 import { defaultScriptsDir, loadScripts } from './scripts/loader';
 import { formatScriptError } from '../shared/scripts';
-import { CaseSync } from './sync/case-sync';
+import { CaseSync, type CaseSyncOptions } from './sync/case-sync';
 import { FrameDiagnostics } from './frames/frame-diagnostics';
 import type { Logger } from './log/logger';
 import { RecordingService } from './recording/recording-service';
 import { createDispatcher, type Dispatch, type Handlers } from './rpc/dispatcher';
 import { EventBus } from './rpc/event-bus';
 import { SettingsService } from './settings/settings-service';
+import { BackendTokens } from './settings/backend-tokens';
+import { FileSecretStore, UnavailableSecretStore, type SecretStore } from './settings/secret-store';
+import { backendOrigin } from '../shared/settings';
 
 export interface WorkstationOptions {
   /** Folder for settings and local data (Electron: app.getPath('userData')). */
@@ -35,12 +38,21 @@ export interface WorkstationOptions {
   /** Protects the case log's data key (Electron: safeStorage; host: a 0600 key file). */
   keyProvider: KeyProvider;
   /**
-   * The workstation's API token for the backend, used by sync and by calls (room creation, signaling).
-   * Main keeps it; the renderer never sees it. Without one, sync is 'disabled' and calls cannot start.
+   * A backend API token from the launch (the host: VERIDESK_BACKEND_TOKEN, see backendTokenFromEnv), bound to the
+   * origin of the backend URL in effect at launch: after 设置 moves backendUrl to another origin it is not sent
+   * there (that backend has no token until one is entered for it). Kept in memory only. Main keeps every token;
+   * the renderer never sees one. Without a token for the current backend, sync is 'disabled' and calls cannot start.
    */
   backendToken?: string;
   /** @deprecated the old name of `backendToken` (still honoured). */
   syncToken?: string;
+  /**
+   * Where tokens entered in 设置 are kept, by backend origin (Electron: SafeStorageSecretStore; default for the
+   * host: a 0600 secrets.json in dataDir; the Electron app without one cannot store a token — never plain text).
+   */
+  secretStore?: SecretStore;
+  /** Tuning of the sync client (tests shorten the interval and backoff). */
+  syncTuning?: CaseSyncOptions['client'];
   /** Tuning of a call's signaling connection (reconnect backoff, ping); tests shorten it. */
   callSignaling?: SignalingTuning;
   /** How the engine process is started: Electron's utilityProcess in the app, child_process.fork by default. */
@@ -73,20 +85,41 @@ export function backendTokenFromEnv(env: NodeJS.ProcessEnv = process.env): strin
 export async function createWorkstation(options: WorkstationOptions): Promise<Workstation> {
   const { log } = options;
   const bus = new EventBus();
+  let lastOrigin: string | null = null;
   const settings = new SettingsService({
     path: join(options.dataDir, 'settings.json'),
     log,
     onChange: (next) => {
       bus.emit('settings.changed', next);
       void backend.check();
-      sync.connect(next.backendUrl);
+      void sync.connect(next.backendUrl);
+      // another backend: whether it has a token is another question
+      if (backendOrigin(next.backendUrl) !== lastOrigin) bus.emit('settings.backendToken', tokens.state(next.backendUrl));
+      lastOrigin = backendOrigin(next.backendUrl);
     },
   });
   await settings.load();
+  lastOrigin = backendOrigin(settings.get().backendUrl);
+  const secrets =
+    options.secretStore ??
+    // the Electron app keeps tokens only in the OS keystore: without one wired, none can be stored (never plain text)
+    (options.transport === 'electron' ? new UnavailableSecretStore('no OS keystore store was given to the workstation') : new FileSecretStore(join(options.dataDir, 'secrets.json'), log));
+  const launchToken = options.backendToken ?? options.syncToken;
+  const tokens = new BackendTokens({ secrets, log, launch: launchToken ? { url: settings.get().backendUrl, token: launchToken } : undefined });
+  // read once now: a secret file others can read stops the start here, not at the first request
+  tokens.has(settings.get().backendUrl);
   const cases = CaseStore.open({ path: join(options.dataDir, 'cases.db'), keyProvider: options.keyProvider });
-  const backendToken = options.backendToken ?? options.syncToken;
-  const sync = new CaseSync({ store: cases, token: backendToken, log, onStatus: (status) => bus.emit('sync.status', status) });
-  sync.connect(settings.get().backendUrl);
+  const sync = new CaseSync({
+    store: cases,
+    tokenFor: tokens.tokenFor,
+    log,
+    client: options.syncTuning,
+    onStatus: (status) => bus.emit('sync.status', status),
+    onHeld: (held) => bus.emit('app.notice', { level: 'warning', code: 'BACKEND_REFUSED', key: 'syncCaseHeld', detail: `${held.caseId}: ${held.code}` }),
+    onBlocked: (status) => bus.emit('app.notice', { level: 'error', code: 'BACKEND_REFUSED', key: 'syncBlocked', detail: status.lastError ? `${status.lastError.code}: ${status.lastError.message}` : undefined }),
+  });
+  tokens.onChange(() => void sync.refresh());
+  void sync.connect(settings.get().backendUrl);
   const backend = new BackendProbe({ url: () => settings.get().backendUrl, onChange: (status) => bus.emit('backend.status', status) });
   backend.start();
   const frames = new FrameDiagnostics(log);
@@ -104,7 +137,7 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
   const calls = new CallService({
     store: cases,
     settings: () => settings.get(),
-    token: backendToken,
+    tokenFor: tokens.tokenFor,
     log,
     emit: (event, payload) => bus.emit(event, payload),
     stopRecordings: (callId) => recordings.stopAllForCall(callId),
@@ -126,8 +159,11 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     },
     scripts: () => scriptList.scripts,
     referencePhoto: (customerRef) => {
-      if (!backendToken) throw new AppFailure('UNAVAILABLE', 'no backend token configured: reference photos come from the backend');
-      return fetchReferencePhoto({ backendUrl: settings.get().backendUrl, token: backendToken, customerRef });
+      // the token of the backend asked, looked up now: never one entered for another backend
+      const { backendUrl } = settings.get();
+      const token = tokens.tokenFor(backendOrigin(backendUrl));
+      if (!token) throw new AppFailure('UNAVAILABLE', `no backend token for ${backendOrigin(backendUrl)}: reference photos come from the backend`);
+      return fetchReferencePhoto({ backendUrl, token, customerRef });
     },
     agentId: () => settings.get().agentId,
     emit: (state) => bus.emit('desk.state', state),
@@ -167,7 +203,22 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
       notices: settings.notices(),
     }),
     'settings.get': () => settings.get(),
-    'settings.update': (patch) => settings.update(patch),
+    'settings.update': async (patch) => {
+      const next = await settings.update(patch);
+      // resolved once sync has moved: from here on nothing is sent to the backend that was configured before
+      await sync.settled();
+      return next;
+    },
+    'settings.backendToken': () => tokens.state(settings.get().backendUrl),
+    // after the settings changes asked before it: "current backend" is the one those leave behind
+    'settings.setBackendToken': ({ token }) =>
+      settings.afterPending(async (current) => {
+        const state = await tokens.set(current.backendUrl, token);
+        bus.emit('settings.backendToken', state);
+        await sync.settled();
+        return state;
+      }),
+    'sync.retry': () => sync.retry(),
     'diagnostics.streams': () => frames.snapshot(),
     'engine.status': () => engine?.status() ?? STOPPED,
     'backend.status': () => backend.current(),

@@ -247,9 +247,20 @@ export interface ChangesResponse {
 
 /** What the status bar shows about sync. */
 export interface SyncStatus {
-  state: 'disabled' | 'idle' | 'syncing' | 'backoff';
+  /**
+   * 'backoff': a failure a retry can fix (network, 5xx), retried by itself at nextAttemptAt.
+   * 'blocked': a refusal only a person can fix (token refused or expired, checkpoint refused, malformed batch, a
+   * redirect): nothing is retried until the token or settings change or the agent presses retry (sync.retry);
+   * lastError says why.
+   */
+  state: 'disabled' | 'idle' | 'syncing' | 'backoff' | 'blocked';
+  /** Events waiting to go up (held cases not counted). */
   pending: number;
   lastSuccessAt: number | null;
   lastError: { code: string; message: string; at: number } | null;
   nextAttemptAt: number | null;
+  /** Cases the backend refused one by one (chain fork, owned elsewhere, …), set aside until released (`veridesk cases release`). */
+  held?: number;
+  /** The backend origin this status is about (null: none configured or no token). */
+  server?: string | null;
 }

@@ -13,7 +13,7 @@ import { DeskCallSchema, DeskChecklistSchema, DeskDecideSchema, DeskEvidenceImag
 import type { Script, ScriptError } from './scripts';
 import { z } from 'zod';
 import type { Result } from './errors';
-import { SettingsPatchSchema, SettingsSchema } from './settings';
+import { BackendTokenStateSchema, SetBackendTokenSchema, SettingsPatchSchema, SettingsSchema } from './settings';
 import { CASE_STATUSES, VERDICTS, type CaseSummary, type SyncStatus } from './cases';
 import { ERROR_CODES } from './errors';
 import {
@@ -169,6 +169,13 @@ export const methods = {
   'desk.checklist': method(DeskChecklistSchema, DeskStateSchema),
   /** The 话术 scripts (resources/scripts/) and the files that failed to load, each with file, line and field. */
   'scripts.list': method(NoParams, z.custom<ScriptList>()),
+  // ---- the backend token (main keeps it per backend origin; the renderer only learns whether one is set) ----
+  /** Whether a token is set for the origin of the saved backendUrl. */
+  'settings.backendToken': method(NoParams, BackendTokenStateSchema),
+  /** Binds a token to the origin of the saved backendUrl (null forgets it); UNAVAILABLE when it cannot be stored safely. */
+  'settings.setBackendToken': method(SetBackendTokenSchema, BackendTokenStateSchema),
+  /** Sync stopped on a refusal (state 'blocked') or waiting in backoff: try again now. */
+  'sync.retry': method(NoParams, SyncStatusSchema),
 } as const;
 
 export const events = {
@@ -186,6 +193,8 @@ export const events = {
   'desk.state': DeskStateSchema,
   /** Per-frame results for call streams (the overlay); not sent for the agent's own camera. */
   'engine.analysis': LiveAnalysisSchema,
+  /** After a token was set or cleared, or backendUrl moved to another origin. */
+  'settings.backendToken': BackendTokenStateSchema,
 } as const;
 
 export type MethodName = keyof typeof methods;

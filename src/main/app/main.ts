@@ -5,6 +5,7 @@ import { backendTokenFromEnv, createWorkstation } from '../workstation';
 import { utilityChannel } from './engine-utility-channel';
 import { registerIpc } from './ipc';
 import { SafeStorageKeyProvider } from './safe-storage-key-provider';
+import { SafeStorageSecretStore } from './safe-storage-secret-store';
 import { registerAppScheme, serveAppScheme } from './app-scheme';
 import { restrictPermissions } from './permissions';
 import { claimSingleInstance, rendererRoot, rendererUrl, startOrExit } from './startup';
@@ -42,8 +43,11 @@ async function start(): Promise<void> {
     // the face engine in a utilityProcess: a native fault in a GPU driver ends it, not the app
     engineChannel: utilityChannel,
     keyProvider: new SafeStorageKeyProvider(join(app.getPath('userData'), 'case-log.key.enc')),
-    // one token for sync and calls; main keeps it, the renderer never sees it
-    backendToken: backendTokenFromEnv(),
+    // the backend token is entered in 设置 and kept by the OS keystore, under the backend origin it was entered
+    // for; main keeps it, the renderer never sees it. The environment variable is for the headless host and
+    // development only: a packaged app ignores it.
+    secretStore: new SafeStorageSecretStore(join(app.getPath('userData'), 'backend-secrets.enc.json'), log),
+    backendToken: app.isPackaged ? undefined : backendTokenFromEnv(),
   });
   // the app window uses the default session; the handler has to be there before the window loads app://
   serveAppScheme(session.defaultSession.protocol, rendererRoot(import.meta.dirname));

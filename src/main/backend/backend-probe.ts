@@ -36,10 +36,12 @@ export class BackendProbe {
     const doFetch = this.options.fetch ?? fetch;
     let next: BackendStatus;
     try {
-      const response = await doFetch(new URL('/health', url), { signal: AbortSignal.timeout(this.options.timeoutMs ?? 2000) });
+      // no token is sent here, but a redirect is still not followed: the status must describe the configured URL
+      const response = await doFetch(new URL('/health', url), { redirect: 'manual', signal: AbortSignal.timeout(this.options.timeoutMs ?? 2000) });
+      await response.body?.cancel().catch(() => undefined);
       next = response.ok
         ? { state: 'connected', url, checkedAt: Date.now() }
-        : { state: 'unreachable', url, checkedAt: Date.now(), detail: `HTTP ${response.status}` };
+        : { state: 'unreachable', url, checkedAt: Date.now(), detail: response.status >= 300 && response.status < 400 ? `HTTP ${response.status} (redirect not followed)` : `HTTP ${response.status}` };
     } catch (error) {
       next = { state: 'unreachable', url, checkedAt: Date.now(), detail: (error as Error).name };
     }

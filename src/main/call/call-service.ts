@@ -13,6 +13,8 @@ import { AppFailure } from '../../shared/errors';
 import { platformOf, SIGNAL_PATH, virtualCameraMarker, type CustomerAppMessage, type CreateRoomResponse } from '../../shared/signaling';
 import type { CaseStore } from '../caselog/store';
 import type { Logger } from '../log/logger';
+import type { TokenFor } from '../settings/backend-tokens';
+import { backendOrigin } from '../../shared/settings';
 import { signalingUrl } from './backend-urls';
 import { callStreamId, newCallId } from './call-stream';
 import { createRoom } from './room-client';
@@ -24,8 +26,14 @@ export interface CallServiceOptions {
   store: Pick<CaseStore, 'openCase' | 'append'>;
   /** Read at each call start: the agent id and the backend URL from settings. */
   settings: () => { agentId: string; backendUrl: string };
-  /** The workstation's backend token (the same one sync uses); without one no call can start. */
-  token: string | undefined;
+  /**
+   * The backend token for an origin (src/main/settings/backend-tokens.ts), asked at each call start for the origin
+   * of the backend URL in effect then: a token is only ever sent to the backend it was entered for. Without one
+   * no call can start.
+   */
+  tokenFor?: TokenFor;
+  /** A fixed token instead of tokenFor (tests). */
+  token?: string | undefined;
   log: Logger;
   emit: Emit;
   /** Stops a call's recordings (on end, on a backend close, on withdrawn recording consent). */
@@ -97,11 +105,11 @@ export class CallService {
 
   async start(params: { serviceType?: ServiceType; customerRef?: string }): Promise<CallInfo> {
     if (this.starting || (this.call && this.call.state.signaling !== 'closed')) throw new AppFailure('FORBIDDEN', 'a call is already active: end it first');
-    const token = this.options.token;
-    if (!token) throw new AppFailure('UNAVAILABLE', 'no backend token configured (VERIDESK_BACKEND_TOKEN or VERIDESK_SYNC_TOKEN): calls need the backend');
+    const { agentId, backendUrl } = this.options.settings();
+    const token = this.options.tokenFor ? this.options.tokenFor(backendOrigin(backendUrl)) : this.options.token;
+    if (!token) throw new AppFailure('UNAVAILABLE', `no backend token for ${backendOrigin(backendUrl)}: enter one in 设置 (Settings); calls need the backend`);
     this.starting = true;
     try {
-      const { agentId, backendUrl } = this.options.settings();
       const caseId = randomUUID();
       // The room first: when the backend is down no empty case is left behind in the log.
       const room: CreateRoomResponse = await (this.options.createRoom ?? createRoom)({ backendUrl, token, caseId });

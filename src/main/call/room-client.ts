@@ -25,11 +25,17 @@ export async function createRoom(options: CreateRoomOptions): Promise<CreateRoom
       method: 'POST',
       headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ caseId: options.caseId }),
+      // the token never follows a redirect: a 3xx is refused below, never followed to wherever it points
+      redirect: 'manual',
       signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
     });
   } catch (error) {
     // network errors and timeouts: nothing was refused, the backend just is not there
     throw new AppFailure('UNAVAILABLE', `backend unreachable: ${networkReason(error)}`);
+  }
+  if (response.status >= 300 && response.status < 400) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new AppFailure('BACKEND_REFUSED', `REDIRECT_REFUSED: the backend answered with a redirect (HTTP ${response.status}); set the final backend URL in 设置`);
   }
   const body = await readJson(response);
   if (!response.ok) {

@@ -162,6 +162,8 @@ export class SignalingClient {
   private open(): void {
     const ws = new WebSocket(this.options.url, {
       headers: { authorization: `Bearer ${this.options.token}` },
+      // the upgrade is never redirected elsewhere with the token (ws's default, stated because it matters)
+      followRedirects: false,
       maxPayload: SIGNAL_LIMITS.maxMessageBytes * 2,
       handshakeTimeout: this.options.connectTimeoutMs ?? 10_000,
       perMessageDeflate: false,

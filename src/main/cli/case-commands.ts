@@ -10,6 +10,7 @@ import { RecordingService } from '../recording/recording-service';
 import { CaseStore } from '../caselog/store';
 import { backendEndpoint } from '../call/backend-urls';
 import { createLogger, silentLogger } from '../log/logger';
+import { registerHeldCommands } from './held-commands';
 import { SyncClient } from '../sync/sync-client';
 
 /** The key file: --key-file, else VERIDESK_KEY_FILE, else `<db>.key` (0600, created on first use). */
@@ -66,7 +67,8 @@ async function fetchRegisteredSigner(server: string, token: string, workstation:
 
 /** `cases …`, `sync` (case log, issue 4). */
 export function registerCaseCommands(program: Command): void {
-  const cases = program.command('cases').description('the local case log: list, show, export, verify, seed, purge');
+  const cases = program.command('cases').description('the local case log: list, show, export, verify, seed, purge, held, release');
+  registerHeldCommands(cases);
 
   withFilters(cases.command('list').description('the audit list, newest first'))
     .requiredOption('--db <path>', 'case log database')

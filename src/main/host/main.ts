@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../log/logger';
 import { FileKeyProvider } from '../caselog/key-provider';
+import { FileSecretStore } from '../settings/secret-store';
 import { backendTokenFromEnv, createWorkstation } from '../workstation';
 import { buildHost } from './host-server';
 import { newLaunchSecret } from './host-lock';
@@ -29,8 +30,11 @@ const workstation = await createWorkstation({
   modelsDir: values['no-engine'] ? null : values.models && resolve(values.models),
   // the same key file the CLI uses for <db>.key, so `veridesk cases … --db <data-dir>/cases.db` reads this log
   keyProvider: new FileKeyProvider(resolve(dataDir, 'cases.db.key')),
-  // one token for sync and calls; main keeps it, the renderer never sees it
+  // one token for sync and calls, bound to the origin of the backend URL in effect at launch (settings.json):
+  // main keeps it, the renderer never sees it, and it is never sent to another backend set later in 设置
   backendToken: backendTokenFromEnv(),
+  // tokens entered in 设置, by backend origin: the host has no OS keystore, so a 0600 file beside the case log
+  secretStore: new FileSecretStore(resolve(dataDir, 'secrets.json'), log),
   testChallenge: testChallengeFromEnv(process.env.VERIDESK_TEST_CHALLENGE),
 });
 const secret = newLaunchSecret();

@@ -18,6 +18,9 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
     'backend.status': () => ({ state: 'unknown', url: DEFAULT_SETTINGS.backendUrl, checkedAt: 0 }),
     'cases.list': () => [],
     'sync.status': () => ({ state: 'disabled', pending: 0, lastSuccessAt: null, lastError: null, nextAttemptAt: null }),
+    'settings.backendToken': () => ({ origin: 'http://127.0.0.1:8787', backendTokenSet: false }),
+    'settings.setBackendToken': () => ({ origin: 'http://127.0.0.1:8787', backendTokenSet: false }),
+    'sync.retry': () => ({ state: 'disabled', pending: 0, lastSuccessAt: null, lastError: null, nextAttemptAt: null }),
     'call.start': () => {
       throw new AppFailure('UNAVAILABLE', 'no backend');
     },

@@ -1,7 +1,7 @@
 import { readFile, rename } from 'node:fs/promises';
 import type { Notice } from '../../shared/contract';
 import { AppFailure } from '../../shared/errors';
-import { DEFAULT_SETTINGS, SettingsSchema, type Settings, type SettingsPatch } from '../../shared/settings';
+import { DEFAULT_SETTINGS, isSecureBackendUrl, SettingsSchema, type Settings, type SettingsPatch } from '../../shared/settings';
 import { writeFileAtomic } from '../fs/atomic-write';
 import type { Logger } from '../log/logger';
 
@@ -39,6 +39,19 @@ export class SettingsService {
       this.current = result.data;
       return this.current;
     }
+    // A file of an older version may point at a plain-http backend elsewhere, which is refused now (the token would
+    // cross the network readable): keep everything else, fall back to the default backend, and say so.
+    if (parsed.ok && isInsecureBackendUrl((parsed.value as { backendUrl?: unknown }).backendUrl)) {
+      const kept = SettingsSchema.safeParse({ ...DEFAULT_SETTINGS, ...(parsed.value as object), backendUrl: DEFAULT_SETTINGS.backendUrl });
+      if (kept.success) {
+        const refused = String((parsed.value as { backendUrl: string }).backendUrl);
+        log.warn({ refused }, 'settings: the backend URL is plain http to another host; the default backend is used until an https URL is set');
+        this.startupNotices.push({ level: 'warning', code: 'INVALID_INPUT', key: 'backendUrlInsecure', detail: refused });
+        this.current = kept.data;
+        await writeFileAtomic(path, JSON.stringify(this.current, null, 2));
+        return this.current;
+      }
+    }
     const reason = parsed.ok ? (result?.error.issues[0]?.message ?? 'invalid') : parsed.error;
     const aside = `${path}.corrupt-${Date.now()}`;
     await rename(path, aside).catch(() => undefined);
@@ -73,12 +86,36 @@ export class SettingsService {
 
   private queue: Promise<void> = Promise.resolve();
 
+  /**
+   * Runs `step` after every update asked before it, on the settings those leave behind (settings.setBackendToken
+   * binds the token to the backend URL the agent saved just before, not to the one before that).
+   */
+  afterPending<T>(step: (current: Settings) => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => step(this.current));
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
   private async apply(patch: SettingsPatch): Promise<Settings> {
     const next = SettingsSchema.parse({ ...this.current, ...patch });
     await writeFileAtomic(this.options.path, JSON.stringify(next, null, 2));
     this.current = next;
     this.options.onChange?.(next);
     return next;
+  }
+}
+
+/** An http(s) URL that is well formed but plain http to a host other than loopback. */
+function isInsecureBackendUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' && !isSecureBackendUrl(value);
+  } catch {
+    return false;
   }
 }
 

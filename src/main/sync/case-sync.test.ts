@@ -27,11 +27,11 @@ afterAll(async () => {
 });
 
 describe('CaseSync (the workstation keeps one sync client on the configured backend)', () => {
-  it('is disabled without a token and reports the local backlog', () => {
+  it('is disabled without a token and reports the local backlog', async () => {
     const store = CaseStore.open({ path: join(dir, 'none.db'), keyProvider: new StaticKeyProvider(Buffer.alloc(32, 1)) });
     seedCases(store, { count: 3 });
-    const sync = new CaseSync({ store, token: undefined, log: silentLogger, onStatus: () => undefined });
-    sync.connect('http://127.0.0.1:1');
+    const sync = new CaseSync({ store, tokenFor: () => undefined, log: silentLogger, onStatus: () => undefined });
+    await sync.connect('http://127.0.0.1:1');
     expect(sync.status()).toMatchObject({ state: 'disabled', pending: store.pendingCount() });
     expect(store.pendingCount()).toBeGreaterThan(0);
     store.close();
@@ -40,15 +40,15 @@ describe('CaseSync (the workstation keeps one sync client on the configured back
   it('moves to a new backend URL, drains the backlog there, and ignores the replaced client', async () => {
     const store = CaseStore.open({ path: join(dir, 'ws.db'), keyProvider: new StaticKeyProvider(Buffer.alloc(32, 2)) });
     seedCases(store, { count: 5 });
-    const token = await createToken(db, `ws-${Date.now()}`);
+    const token = await createToken(db, store.workstationId);
     const app = await buildServer({ db, logger: silentLogger });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     const statuses: SyncStatus[] = [];
-    const sync = new CaseSync({ store, token, log: silentLogger, onStatus: (s) => statuses.push(s) });
+    const sync = new CaseSync({ store, tokenFor: () => token, log: silentLogger, onStatus: (s) => statuses.push(s) });
     try {
-      sync.connect('http://127.0.0.1:1'); // nothing listens there
-      sync.connect(url);
+      void sync.connect('http://127.0.0.1:1'); // nothing listens there
+      await sync.connect(url);
       await expect.poll(() => sync.status().state === 'idle' && sync.status().pending === 0, { timeout: 20_000 }).toBe(true);
       expect(statuses.at(-1)).toMatchObject({ state: 'idle', pending: 0, lastError: null });
       // the first client's failure against the dead URL must never reach the status bar

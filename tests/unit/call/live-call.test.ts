@@ -35,6 +35,7 @@ let port: number;
 let backendUrl: string;
 let dir: string;
 let workstation: Workstation;
+let token: string;
 const events: Array<{ event: EventName; payload: unknown }> = [];
 
 async function startBackend(listenPort: number): Promise<FastifyInstance> {
@@ -109,7 +110,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vd-live-call-'));
   db = await openPglite();
   await migrateServer(db);
-  const token = await createToken(db, 'ws-1');
+  token = await createToken(db, 'ws-1');
   app = await startBackend(0);
   port = (app.server.address() as AddressInfo).port;
   backendUrl = `http://127.0.0.1:${port}`;
@@ -125,6 +126,8 @@ beforeAll(async () => {
   });
   workstation.bus.subscribe((event, payload) => events.push({ event, payload }));
   await invoke('settings.update', { backendUrl, agentId: 'agent-007' });
+  // the launch token was bound to the default backend's origin: the test's backend gets its own (as in 设置)
+  await invoke('settings.setBackendToken', { token });
 });
 
 afterAll(async () => {

@@ -102,13 +102,15 @@ for (const backend of backends) {
       const dir = mkdtempSync(join(tmpdir(), 'vd-fault-'));
       const serverData = join(dir, 'server');
       const dbPath = join(dir, 'ws', 'cases.db');
-      const wsName = `ws-fault-${Date.now().toString(36)}`;
       try {
+        const store = CaseStore.open({ path: dbPath, keyProvider: new FileKeyProvider(`${dbPath}.key`) });
+        // the token is named after the log's workstation id: the server checks each batch's signed checkpoint
+        // against the token's workstation, and the log signs with its own id
+        const wsName = store.workstationId;
         const created = spawnSync(NODE, ['--import', 'tsx', 'server/main.ts', 'token', 'create', '--name', wsName], { cwd: ROOT, env: { ...process.env, ...backend.env(serverData) }, encoding: 'utf8' });
         expect(created.status, created.stderr).toBe(0);
         const token = created.stdout.trim();
 
-        const store = CaseStore.open({ path: dbPath, keyProvider: new FileKeyProvider(`${dbPath}.key`) });
         seedCases(store, { count: 60, seed: 7 });
         const local = store.db.prepare('SELECT case_id, seq, hash FROM events ORDER BY case_id, seq').all() as { case_id: string; seq: number; hash: string }[];
         store.close();

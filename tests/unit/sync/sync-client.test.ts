@@ -13,7 +13,7 @@ import { StaticKeyProvider } from '../../../src/main/caselog/key-provider';
 import { seedCases } from '../../../src/main/caselog/seed';
 import { CaseStore } from '../../../src/main/caselog/store';
 import { silentLogger } from '../../../src/main/log/logger';
-import { SyncClient, SyncError } from '../../../src/main/sync/sync-client';
+import { SyncClient } from '../../../src/main/sync/sync-client';
 import type { SyncStatus } from '../../../src/shared/cases';
 
 const key = new StaticKeyProvider(Buffer.alloc(32, 9));
@@ -35,6 +35,12 @@ async function startApp(port: number): Promise<FastifyInstance> {
   return app;
 }
 
+/**
+ * A workstation token named after the store's workstation id: the server checks each batch's signed checkpoint
+ * against the token's workstation name, and the store signs with its own id.
+ */
+const workstationToken = (store: CaseStore) => createToken(db, store.workstationId);
+
 const serverEvents = async (caseIds: string[]) =>
   (await db.query<{ case_id: string; seq: number; hash: string }>('SELECT case_id, seq, hash FROM events WHERE case_id = ANY($1::text[]) ORDER BY case_id, seq', [caseIds])).rows;
 
@@ -51,13 +57,13 @@ afterAll(async () => {
 describe('sync client', () => {
   it('backoff grows exponentially with jitter and is capped', () => {
     const store = CaseStore.open({ path: join(dir, 'b.db'), keyProvider: key });
-    const c = new SyncClient({ store, serverUrl: 'http://x', token: 't', backoff: { baseMs: 100, maxMs: 1000 }, random: () => 1 });
+    const c = new SyncClient({ store, serverUrl: 'https://sync.example', token: 't', backoff: { baseMs: 100, maxMs: 1000 }, random: () => 1 });
     const delays = [1, 2, 3, 4, 5, 6].map((n) => {
       (c as unknown as { failures: number }).failures = n;
       return c.backoffDelay();
     });
     expect(delays).toEqual([100, 200, 400, 800, 1000, 1000]);
-    const j = new SyncClient({ store, serverUrl: 'http://x', token: 't', backoff: { baseMs: 100, maxMs: 1000 }, random: () => 0 });
+    const j = new SyncClient({ store, serverUrl: 'https://sync.example', token: 't', backoff: { baseMs: 100, maxMs: 1000 }, random: () => 0 });
     (j as unknown as { failures: number }).failures = 3;
     expect(j.backoffDelay()).toBe(200);
     store.close();
@@ -65,8 +71,8 @@ describe('sync client', () => {
 
   it('queues while the server is down, reports status, and drains the backlog after recovery', async () => {
     const port = await freePort();
-    const token = await createToken(db, 'ws-down');
     const store = CaseStore.open({ path: join(dir, 'down.db'), keyProvider: key });
+    const token = await workstationToken(store);
     seedCases(store, { count: 40, seed: 1 });
     const total = store.pendingCount();
     const statuses: SyncStatus[] = [];
@@ -91,9 +97,9 @@ describe('sync client', () => {
   it('pulls team-lead reviews into the case chain once, and pushes that event up', async () => {
     const port = await freePort();
     const app = await startApp(port);
-    const token = await createToken(db, 'ws-review');
     const leadToken = await createToken(db, 'lead-review', 'lead');
     const store = CaseStore.open({ path: join(dir, 'review.db'), keyProvider: key });
+    const token = await workstationToken(store);
     seedCases(store, { count: 3, seed: 2 });
     const client = new SyncClient({ store, serverUrl: `http://127.0.0.1:${port}/`, token });
     await client.syncOnce();
@@ -110,10 +116,9 @@ describe('sync client', () => {
     store.close();
   });
 
-  it('a forged local event is named by verify and refused by the server; nothing of the batch is stored', async () => {
+  it('a forged local event is named by verify and refused by the server: that case is held, nothing of it stored, the others sync', async () => {
     const port = await freePort();
     const app = await startApp(port);
-    const token = await createToken(db, 'ws-forge');
     const path = join(dir, 'forge.db');
     let store = CaseStore.open({ path, keyProvider: key });
     seedCases(store, { count: 5, seed: 3 });
@@ -124,20 +129,22 @@ describe('sync client', () => {
     raw.prepare("UPDATE events SET payload = json_set(payload, '$.verdict', 'verified') WHERE case_id = ? AND seq = 2").run(victim.caseId);
     raw.close();
     store = CaseStore.open({ path, keyProvider: key });
+    const token = await workstationToken(store);
     const report = store.verify();
     expect(report.breaks[0]).toMatchObject({ caseId: victim.caseId, seq: 2, reason: 'CHAIN_HASH_MISMATCH' });
     const client = new SyncClient({ store, serverUrl: `http://127.0.0.1:${port}`, token, batchSize: 1000 });
-    const err = await client.syncOnce().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SyncError);
-    expect(err).toMatchObject({ code: 'CHAIN_HASH_MISMATCH', status: 422, retryable: false });
-    expect(err).toHaveProperty('message', expect.stringContaining(`case ${victim.caseId} seq 2`));
-    const ids = store.listCases().map((c) => c.caseId);
-    expect(await serverEvents(ids)).toEqual([]);
+    const result = await client.syncOnce();
+    expect(result).toMatchObject({ held: 1, pending: 0 });
+    expect(store.heldCases()).toEqual([expect.objectContaining({ caseId: victim.caseId, code: 'CHAIN_HASH_MISMATCH', seq: 2, server: `http://127.0.0.1:${port}` })]);
+    expect(store.heldCases()[0]!.message).toContain(`case ${victim.caseId} seq 2`);
+    expect(await serverEvents([victim.caseId])).toEqual([]);
+    const others = store.listCases().filter((c) => c.caseId !== victim.caseId);
+    expect((await serverEvents(others.map((c) => c.caseId))).length).toBe(others.reduce((n, c) => n + c.eventCount, 0));
     await app.close();
     store.close();
   });
 
-  it('a wrong token is an UNAUTHENTICATED error, outbox untouched', async () => {
+  it('a wrong token is an UNAUTHENTICATED error that blocks sync (no backoff loop), outbox untouched', async () => {
     const port = await freePort();
     const app = await startApp(port);
     const store = CaseStore.open({ path: join(dir, 'tok.db'), keyProvider: key });
@@ -145,7 +152,7 @@ describe('sync client', () => {
     const before = store.pendingCount();
     const client = new SyncClient({ store, serverUrl: `http://127.0.0.1:${port}`, token: 'vd_wrongwrongwrong' });
     expect(await client.attempt()).toBeNull();
-    expect(client.status()).toMatchObject({ state: 'backoff', pending: before, lastError: { code: 'UNAUTHENTICATED' } });
+    expect(client.status()).toMatchObject({ state: 'blocked', pending: before, nextAttemptAt: null, lastError: { code: 'UNAUTHENTICATED' } });
     await app.close();
     store.close();
   });

@@ -17,7 +17,7 @@ export function Notices() {
       )}
       {notices.map((notice, index) => (
         <div key={index} className={`notice ${notice.level}`} data-testid="notice">
-          {t(`notices.${notice.key}`, { defaultValue: t(`errors.${notice.code}`, { detail: notice.detail ?? '' }) })}
+          {t(`notices.${notice.key}`, { detail: notice.detail ?? '', defaultValue: t(`errors.${notice.code}`, { detail: notice.detail ?? '' }) })}
           <button type="button" onClick={() => dismiss(index)} aria-label="×">
             ×
           </button>

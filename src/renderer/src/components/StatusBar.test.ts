@@ -4,7 +4,8 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineStatus } from '../../../shared/contract';
 import i18n from '../i18n';
-import { EnginePills, StatusBar } from './StatusBar';
+import type { SyncStatus } from '../../../shared/cases';
+import { EnginePills, StatusBar, SyncPills } from './StatusBar';
 
 afterEach(async () => {
   await i18n.changeLanguage('zh-CN');
@@ -94,5 +95,32 @@ describe('StatusBar engine pills', () => {
     expect(pill(html, 'engine-degraded')).toMatchObject({ text: 'Analysis degraded', title: 'Engine load 50%, some frames are not analysed' });
     const restarting = render({ state: 'restarting', provider: null, restarts: 3 });
     expect(pill(restarting, 'engine-state')).toMatchObject({ text: 'Restarting', title: 'The face engine stopped unexpectedly; restarting (attempt 3)' });
+  });
+});
+
+describe('StatusBar sync pills', () => {
+  const sync = (over: Partial<SyncStatus>): string =>
+    renderToStaticMarkup(createElement(SyncPills, { sync: { state: 'idle', pending: 0, lastSuccessAt: null, lastError: null, nextAttemptAt: null, ...over } }));
+
+  it('blocked: 已暂停 with the reason in the tooltip', () => {
+    const html = sync({ state: 'blocked', pending: 12, lastError: { code: 'UNAUTHENTICATED', message: 'invalid or revoked token', at: 1 } });
+    const state = pill(html, 'status-sync')!;
+    expect(state.text).toBe('同步: 已暂停（待同步 12）');
+    expect(state.attrs).toContain('pill sync-blocked');
+    expect(state.title).toMatch(/不会自动重试：UNAUTHENTICATED：invalid or revoked token/);
+  });
+
+  it('held cases: a count pill only when some are held', () => {
+    expect(pill(sync({ held: 0 }), 'status-sync-held')).toBeNull();
+    expect(pill(sync({}), 'status-sync-held')).toBeNull();
+    const held = pill(sync({ held: 2 }), 'status-sync-held')!;
+    expect(held.text).toBe('搁置 2 件');
+    expect(held.title).toMatch(/veridesk cases release/);
+  });
+
+  it('English', async () => {
+    await i18n.changeLanguage('en');
+    expect(pill(sync({ state: 'blocked', pending: 3 }), 'status-sync')!.text).toBe('Sync: paused (3 pending)');
+    expect(pill(sync({ held: 1 }), 'status-sync-held')!.text).toBe('1 held');
   });
 });

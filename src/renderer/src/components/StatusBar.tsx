@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import type { SyncStatus } from '../../../shared/cases';
 import type { EngineStatus } from '../../../shared/contract';
 import { useAppStore } from '../store/store';
 
@@ -21,9 +22,7 @@ export function StatusBar() {
       <span data-testid="status-backend" className={`pill backend-${backend.state}`} title={backend.detail ?? backend.url}>
         {t('status.backend')}: {t(`status.backendState.${backend.state}`)}
       </span>
-      <span data-testid="status-sync" className={`pill sync-${sync.state}`} title={sync.lastError?.message}>
-        {t('status.sync')}: {t(`status.syncState.${sync.state}`, { pending: sync.pending })}
-      </span>
+      <SyncPills sync={sync} />
       <EnginePills engine={engine} />
       <span data-testid="status-camera" className={`pill camera-${camera}`}>
         {t('status.camera')}: {t(`camera.${camera}`)}
@@ -32,6 +31,28 @@ export function StatusBar() {
         {transport ? t(`status.transport.${transport}`) : ''} {t(`status.link.${connection}`)}
       </span>
     </header>
+  );
+}
+
+/**
+ * Sync: its state (已暂停 when a refusal stopped it, the reason in the tooltip) and, when the backend refused cases
+ * one by one, how many are held.
+ */
+export function SyncPills({ sync }: { sync: SyncStatus }) {
+  const { t } = useTranslation();
+  const title = sync.state === 'blocked' && sync.lastError ? t('status.syncBlockedDetail', { code: sync.lastError.code, message: sync.lastError.message }) : sync.lastError?.message;
+  const held = sync.held ?? 0;
+  return (
+    <>
+      <span data-testid="status-sync" data-state={sync.state} className={`pill sync-${sync.state}`} title={title}>
+        {t('status.sync')}: {t(`status.syncState.${sync.state}`, { pending: sync.pending })}
+      </span>
+      {held > 0 && (
+        <span data-testid="status-sync-held" data-held={held} className="pill sync-held" title={t('status.syncHeldDetail')}>
+          {t('status.syncHeld', { count: held })}
+        </span>
+      )}
+    </>
   );
 }
 
