@@ -23,7 +23,7 @@ export function sendError(reply: FastifyReply, status: number, code: SyncErrorCo
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ApiError) {
-      request.log.warn({ code: error.code, caseId: error.where.caseId, seq: error.where.seq, principal: request.principal?.name }, 'request rejected');
+      request.log.warn({ code: error.code, caseId: error.where.caseId, seq: error.where.seq, principal: request.principal?.name, token: request.principal?.tokenName }, 'request rejected');
       return sendError(reply, error.status, error.code, error.message, error.where);
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, 413, 'PAYLOAD_TOO_LARGE', 'request body is larger than the server accepts');

@@ -1,3 +1,5 @@
+import { AUTH_MIGRATION } from '../auth/migration';
+import { SYNC_LEDGER_MIGRATION } from '../sync/migration';
 import type { ServerDb } from './database';
 
 /** Server schema migrations, numbered; applied under an advisory lock so several instances can start at once. */
@@ -131,6 +133,10 @@ CREATE TABLE reference_photos (
 CREATE INDEX reference_photos_updated ON reference_photos (updated_at);
 `,
   },
+  // Workstations, several tokens per workstation, token expiry (server/auth/migration.ts).
+  { version: 4, sql: AUTH_MIGRATION },
+  // The workstation ledger: event positions, signed checkpoints, pinned signer keys (server/sync/migration.ts).
+  { version: 5, sql: SYNC_LEDGER_MIGRATION },
 ];
 
 export async function migrateServer(db: ServerDb): Promise<number> {

@@ -5,7 +5,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Queryable, ServerDb } from '../db/database';
-import { hashToken, type TokenRole } from '../auth/tokens';
+import { authenticate, hashToken, type Principal } from '../auth/tokens';
 import type { Hello, Role, SignalErrorCode } from '../../src/shared/signaling';
 import { claimJoinToken, findRoom, type RoomRow } from './rooms';
 
@@ -25,12 +25,14 @@ export function sameHash(a: string | null, b: string): boolean {
   return timingSafeEqual(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-/** The workstation behind `Authorization: Bearer <token>`, the same lookup as requireRole. */
-export async function principalFor(db: Queryable, authorization: string | undefined): Promise<{ name: string; role: TokenRole } | null> {
-  const match = typeof authorization === 'string' ? /^Bearer\s+(\S{8,256})$/.exec(authorization) : null;
-  if (!match?.[1]) return null;
-  const { rows } = await db.query<{ name: string; role: TokenRole }>('SELECT name, role FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL', [hashToken(match[1])]);
-  return rows[0] ?? null;
+/**
+ * The principal behind `Authorization: Bearer <token>` at `now`: requireRole's own lookup, so an
+ * expired or revoked token is refused here too and `name` is the token's WORKSTATION id (a
+ * rotated token still opens its workstation's rooms).
+ */
+export async function principalFor(db: Queryable, authorization: string | undefined, now: number): Promise<Principal | null> {
+  const auth = await authenticate(db, authorization, now);
+  return auth.ok ? auth.principal : null;
 }
 
 function roomState(room: RoomRow, now: number): Admission | null {
@@ -41,7 +43,7 @@ function roomState(room: RoomRow, now: number): Admission | null {
 
 export async function admit(db: ServerDb, hello: Hello, authorization: string | undefined, now: number): Promise<Admission> {
   if (hello.role === 'agent') {
-    const principal = await principalFor(db, authorization);
+    const principal = await principalFor(db, authorization, now);
     if (!principal) return refuse('UNAUTHENTICATED', 'the agent seat needs Authorization: Bearer <workstation token>');
     if (principal.role !== 'workstation') return refuse('FORBIDDEN', 'the agent seat needs a workstation token');
     const room = await findRoom(db, hello.room);

@@ -4,6 +4,7 @@ import { SyncBatchSchema, type ChangesResponse, type Review } from '../../src/sh
 import { requireRole } from '../auth/tokens';
 import type { ServerDb } from '../db/database';
 import { ApiError } from '../errors';
+import { registerLedgerRoutes } from './ledger-routes';
 import { storeBatch, type StoreBatchOptions } from './store-batch';
 
 const IdempotencyKeySchema = z.string().regex(/^[A-Za-z0-9._:-]{8,128}$/);
@@ -27,7 +28,7 @@ export const toReview = (r: ReviewRow): Review => ({
   createdAt: Number(r.created_at),
 });
 
-/** POST /api/v1/sync/batches and GET /api/v1/sync/changes (DESIGN.md §8). */
+/** POST /api/v1/sync/batches, GET /api/v1/sync/changes and the ledger reads (ledger-routes.ts) (DESIGN.md §8). */
 export function registerSyncRoutes(app: FastifyInstance, db: ServerDb, options: StoreBatchOptions = {}): void {
   const workstationOnly = requireRole(db, 'workstation');
 
@@ -45,7 +46,7 @@ export function registerSyncRoutes(app: FastifyInstance, db: ServerDb, options: 
       ...options,
       onCommitDelay: () => request.log.warn({ fault: 'commit-delay', events: parsed.data.events.length }, 'fault injection: holding the transaction open before COMMIT'),
     });
-    request.log.info({ workstation: principal.name, batchId: result.batchId, accepted: result.accepted, duplicates: result.duplicates, replayed }, 'sync batch stored');
+    request.log.info({ workstation: principal.name, batchId: result.batchId, accepted: result.accepted, duplicates: result.duplicates, checkpoint: result.checkpoint?.gseq ?? null, replayed }, 'sync batch stored');
     return reply.code(200).send({ ...result, replayed });
   });
 
@@ -57,4 +58,6 @@ export function registerSyncRoutes(app: FastifyInstance, db: ServerDb, options: 
     const body: ChangesResponse = { reviews, cursor: reviews[reviews.length - 1]?.reviewId ?? q.data.since };
     return body;
   });
+
+  registerLedgerRoutes(app, db);
 }

@@ -176,6 +176,9 @@ export const methods = {
   'settings.setBackendToken': method(SetBackendTokenSchema, BackendTokenStateSchema),
   /** Sync stopped on a refusal (state 'blocked') or waiting in backoff: try again now. */
   'sync.retry': method(NoParams, SyncStatusSchema),
+  // ---- case review and replay (src/shared/review.ts; main: src/main/review/) ----
+  // ---- re-analysis of a recording (src/shared/reanalysis.ts; main: src/main/review/reanalysis*.ts) ----
+  // ---- 质检 console (src/shared/console.ts; main: src/main/console/) ----
 } as const;
 
 export const events = {
