@@ -11,6 +11,7 @@ import {
   type CaseEvent,
   type CaseListFilter,
   type CaseSummary,
+  type ChainBreak,
   type EventType,
   type Review,
   type ReviewOutcome,
@@ -19,10 +20,10 @@ import {
 } from '../../shared/cases';
 import { AppFailure } from '../../shared/errors';
 import { canonicalJson } from './canonical';
-import { sealEvent } from './chain';
+import { sealEvent, verifyRun } from './chain';
 import { decrypt, encrypt } from './encryption';
 import { rowToEvent, type EventRow } from './event-row';
-import { LedgerWriter } from './ledger';
+import { LedgerWriter, sealMatches } from './ledger';
 import { verifyLedger, type LedgerAnchor, type VerifyReport } from './ledger-verify';
 import { purgeBiometrics, type PurgeReport } from './purge';
 import { SyncQueue, type HeldCase, type OutboxBatch } from './sync-queue';
@@ -469,6 +470,28 @@ export class CaseStore {
   verify(anchors: readonly LedgerAnchor[] = []): VerifyReport {
     const acknowledged = this.queue.allAcknowledged().map((a) => ({ gseq: a.gseq, ledgerHash: a.ledgerHash, source: `the acknowledgement of ${a.server}` }));
     return verifyLedger({ db: this.db, ledgerKey: this.keys.ledgerKey, anchors: [...acknowledged, ...anchors] });
+  }
+
+  /**
+   * One case's chain, seals and head (the case page): the first break or null. The global checks (missing
+   * positions, the keyed head, checkpoints) need the whole log: verify().
+   */
+  verifyCase(caseId: string): ChainBreak | null {
+    const rows = this.stmt('SELECT * FROM events WHERE case_id = ? ORDER BY seq').all(caseId) as EventRow[];
+    const events = rows.map(rowToEvent);
+    const run = verifyRun(events);
+    if (run) return run;
+    for (const r of rows) {
+      if (typeof r.gseq !== 'number' || !sealMatches(this.keys.ledgerKey, { gseq: r.gseq, caseId, seq: r.seq, hash: r.hash, seal: r.seal })) {
+        return { caseId, seq: r.seq, reason: 'SEAL_MISMATCH', message: `case ${caseId} seq ${r.seq}: the seal does not match (rewritten without the key)` };
+      }
+    }
+    const head = this.stmt('SELECT last_seq, last_hash FROM cases WHERE case_id = ?').get(caseId) as { last_seq: number; last_hash: string } | undefined;
+    const last = events[events.length - 1];
+    if (head && (head.last_seq !== (last?.seq ?? 0) || (last && head.last_hash !== last.hash))) {
+      return { caseId, seq: (last?.seq ?? 0) + 1, reason: 'CHAIN_TRUNCATED', message: `case ${caseId}: the case head records seq ${head.last_seq}, the log holds ${last?.seq ?? 0}` };
+    }
+    return null;
   }
 
   /** The keyed head record (null for an empty log). */

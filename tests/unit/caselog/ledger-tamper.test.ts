@@ -270,3 +270,20 @@ describe('keyed ledger: migrating a log written before it', () => {
     store = CaseStore.open({ path, keyProvider: key });
   });
 });
+
+describe('verifyCase: one case on its own (the case page)', () => {
+  it('is null for an intact case and names an edit, a re-hash and a cut tail', () => {
+    const ok = makeCase();
+    const edited = makeCase();
+    const rehashed = makeCase();
+    expect(store.verifyCase(ok)).toBeNull();
+    tamper((db) => {
+      db.prepare(`UPDATE events SET payload = '{"x":1}' WHERE case_id = ? AND seq = 2`).run(edited);
+      db.prepare(`UPDATE events SET payload = '{"x":2}' WHERE case_id = ? AND seq = 3`).run(rehashed);
+      rehashFrom(db, rehashed, 3);
+    });
+    expect(store.verifyCase(ok)).toBeNull();
+    expect(store.verifyCase(edited)).toMatchObject({ seq: 2, reason: 'CHAIN_HASH_MISMATCH' });
+    expect(store.verifyCase(rehashed)).toMatchObject({ seq: 3, reason: 'SEAL_MISMATCH' });
+  });
+});
