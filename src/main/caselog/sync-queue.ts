@@ -93,10 +93,8 @@ export class SyncQueue {
   /** Removes acknowledged events from the outbox (ids from nextBatch). */
   ack(outboxIds: readonly number[]): void {
     if (outboxIds.length === 0) return;
-    const del = this.stmt('DELETE FROM outbox WHERE id = ?');
-    this.db.transaction(() => {
-      for (const id of outboxIds) del.run(id);
-    })();
+    // one statement for the whole batch: a DELETE per row was a tenth of a 10,000-case drain (bench:store)
+    this.stmt('DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))').run(JSON.stringify(outboxIds));
   }
 
   /** Keeps the furthest checkpoint a server acknowledged (verify holds the log to it). */

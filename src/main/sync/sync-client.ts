@@ -124,6 +124,8 @@ export class SyncClient {
   /** The backend's origin: the token, the checkpoints and the review cursor belong to it. */
   readonly origin: string;
   private current: SyncStatus;
+  /** When the pending count was last counted in full (performance.now()). */
+  private countedAt = 0;
   private failures = 0;
   private running = false;
   private loop: Promise<void> | null = null;
@@ -157,9 +159,20 @@ export class SyncClient {
     return { ...this.current };
   }
 
-  private setStatus(patch: Partial<SyncStatus>): void {
+  /**
+   * `sent`: events just acknowledged. While a drain runs, the pending count is estimated from what was sent and
+   * recounted at most twice a second: counting the whole outbox after every batch made a long drain quadratic.
+   */
+  private setStatus(patch: Partial<SyncStatus>, sent?: number): void {
     const { store } = this.options;
-    this.current = { ...this.current, ...patch, pending: store.pendingCount(), held: store.heldCount() };
+    const now = performance.now();
+    let pending: number;
+    if (sent !== undefined && now - this.countedAt < 500) pending = Math.max(0, this.current.pending - sent);
+    else {
+      pending = store.pendingCount();
+      this.countedAt = now;
+    }
+    this.current = { ...this.current, ...patch, pending, held: store.heldCount() };
     this.options.onStatus?.(this.status());
   }
 
@@ -274,7 +287,7 @@ export class SyncClient {
       result.duplicates += ack.duplicates;
       if (ack.replayed) result.replayed++;
       this.log.info({ batchId: ack.batchId, events: batch.events.length, accepted: ack.accepted, duplicates: ack.duplicates, replayed: ack.replayed ?? false }, 'sync batch acknowledged');
-      this.setStatus({});
+      this.setStatus({}, batch.events.length);
     }
   }
 
