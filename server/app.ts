@@ -1,3 +1,5 @@
+// node:crypto for the chain and ledger hashes (src/common/hash.ts); the same bytes as the browser's @noble/hashes
+import '../src/common/node-hash';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
