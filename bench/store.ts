@@ -1,5 +1,5 @@
 /**
- * npm run bench:store [-- --cases 100000 --drain 10000 --batch 500 --purge 10000 --json]
+ * npm run bench:store [-- --cases 100000 --drain 10000 --batch 1000 --purge 10000 --json]
  * Prints: events inserted per second with the keyed ledger (chain hash + ledger hash + HMAC seal + keyed head per
  * event) and what the ledger's own work costs per event, measured in the same run; the hash implementation
  * (@noble/hashes, which also runs in a browser) against node:crypto; audit-list query latency over N cases; the
@@ -29,7 +29,7 @@ const arg = (name: string, fallback: number) => {
 const JSON_OUT = process.argv.includes('--json');
 const CASES = arg('cases', 100_000);
 const DRAIN = arg('drain', 10_000);
-const BATCH = arg('batch', 500);
+const BATCH = arg('batch', 1000);
 const PURGE = arg('purge', 10_000);
 const NOW = Date.UTC(2026, 0, 1);
 const DAY = 86_400_000;

@@ -31,6 +31,7 @@ import { hashIdNumber, maskIdNumber } from './id-number';
 import type { KeyProvider } from './key-provider';
 import { deriveKeys, type DerivedKeys } from './keys';
 import { migrate } from './migrations';
+import { recordCaseFact } from './case-facts';
 
 export interface CaseStoreOptions {
   /** SQLite file; its directory also holds encrypted recordings. */
@@ -309,6 +310,7 @@ export class CaseStore {
       entry.seal,
     );
     this.stmt('UPDATE cases SET last_seq = ?, last_hash = ? WHERE case_id = ?').run(event.seq, event.hash, event.caseId);
+    recordCaseFact(this.db, event, (text) => this.idHash(text)); // the 质检 console's facts stay current (./case-facts.ts)
     this.stmt('INSERT INTO outbox (case_id, seq, created_at) VALUES (?, ?, ?)').run(event.caseId, event.seq, this.now());
     return { ...event, gseq: entry.gseq, seal: entry.seal };
   }
@@ -524,6 +526,11 @@ export class CaseStore {
   /** Removes acknowledged events from the outbox (ids from nextBatch). */
   ack(outboxIds: readonly number[]): void {
     this.queue.ack(outboxIds);
+  }
+
+  /** The outbox rows of an acknowledged batch and the server's checkpoint, in one transaction. */
+  acknowledgeBatch(outboxIds: readonly number[], server: string, cp: { gseq: number; ledgerHash: string } | null | undefined): void {
+    this.queue.acknowledgeBatch(outboxIds, server, cp);
   }
 
   acknowledgeCheckpoint(server: string, cp: { gseq: number; ledgerHash: string }): void {

@@ -231,7 +231,7 @@ export function registerCaseCommands(program: Command): void {
     .requiredOption('--server <url>', 'backend URL, e.g. http://127.0.0.1:8787')
     .option('--token <token>', 'workstation API token (or VERIDESK_SYNC_TOKEN)')
     .option('--once', 'drain the outbox once and exit (default: keep running)')
-    .option('--batch-size <n>', 'events per batch', '200')
+    .option('--batch-size <n>', 'events per batch (at most 1000)', '1000')
     .action(async (o: { db: string; keyFile?: string; server: string; token?: string; once?: boolean; batchSize: string }) => {
       const token = o.token ?? process.env.VERIDESK_SYNC_TOKEN;
       if (!token) throw new Error('give --token or set VERIDESK_SYNC_TOKEN');

@@ -26,8 +26,8 @@ export interface SyncStore {
   heldCount(): number;
   /** The oldest pending events of cases not held, and the signed ledger state to send with them to `server`. */
   nextBatch(limit: number, server?: string): { outboxIds: number[]; events: CaseEvent[]; checkpoint: Checkpoint | null };
-  ack(outboxIds: readonly number[]): void;
-  acknowledgeCheckpoint(server: string, checkpoint: { gseq: number; ledgerHash: string }): void;
+  /** Removes the batch's outbox rows and keeps the server's checkpoint, in one transaction. */
+  acknowledgeBatch(outboxIds: readonly number[], server: string, checkpoint: { gseq: number; ledgerHash: string } | null | undefined): void;
   holdCase(caseId: string, why: { server: string; code: string; message: string; seq?: number }): void;
   applyReview(review: Review): boolean;
 }
@@ -140,7 +140,8 @@ export class SyncClient {
     if (!options.token && !options.tokenFor) throw new AppFailure('INVALID_INPUT', 'a sync client needs a backend token');
     this.fetchImpl = options.fetch ?? fetch;
     this.log = options.logger ?? silentLogger;
-    this.batchSize = Math.min(Math.max(options.batchSize ?? 200, 1), SYNC_LIMITS.maxEventsPerBatch);
+    // the protocol's largest batch by default: each batch is one durable commit and one request on the server
+    this.batchSize = Math.min(Math.max(options.batchSize ?? SYNC_LIMITS.maxEventsPerBatch, 1), SYNC_LIMITS.maxEventsPerBatch);
     this.baseUrl = options.serverUrl.replace(/\/+$/, '');
     this.origin = backendOrigin(options.serverUrl);
     const last = options.store.getMeta('sync.last_success_at');
@@ -261,7 +262,8 @@ export class SyncClient {
         .update(batch.events.map((e) => `${e.caseId}/${e.seq}/${e.hash}`).join('\n'))
         .digest('hex')
         .slice(0, 48)}`;
-      const checkpoint = this.pinCheckpoint(key, batch.checkpoint);
+      // deterministic (the store signs the event's own time): a resend after a crash is the same body
+      const { checkpoint } = batch;
       const body = { workstationId: store.workstationId, events: batch.events, ...(checkpoint ? { checkpoint } : {}) };
       let ack: SyncBatchResult & { replayed?: boolean };
       try {
@@ -279,9 +281,8 @@ export class SyncClient {
         this.log.warn({ fault: 'pause-after-ack', batchId: ack.batchId }, 'fault injection: acknowledged, outbox not yet cleared');
         await sleep(this.options.faults.pauseAfterAckMs);
       }
-      store.ack(batch.outboxIds);
       // the server's head for this workstation: the store refuses to go behind it from now on
-      if (ack.checkpoint) store.acknowledgeCheckpoint(this.origin, ack.checkpoint);
+      store.acknowledgeBatch(batch.outboxIds, this.origin, ack.checkpoint);
       result.batches++;
       result.accepted += ack.accepted;
       result.duplicates += ack.duplicates;
@@ -289,28 +290,6 @@ export class SyncClient {
       this.log.info({ batchId: ack.batchId, events: batch.events.length, accepted: ack.accepted, duplicates: ack.duplicates, replayed: ack.replayed ?? false }, 'sync batch acknowledged');
       this.setStatus({}, batch.events.length);
     }
-  }
-
-  /**
-   * The checkpoint to send with the batch under `key`. A checkpoint is signed with the time it was made, so a resend
-   * of the same batch after a crash would carry another one, and the server — which knows the batch by its
-   * idempotency key and its exact body — would refuse it as IDEMPOTENCY_KEY_REUSED instead of answering with the
-   * stored result. So the first checkpoint sent under a key is kept (one meta row per backend) and sent again.
-   */
-  private pinCheckpoint(key: string, fresh: Checkpoint | null): Checkpoint | null {
-    const { store } = this.options;
-    const metaKey = `sync.inflight.${this.origin}`;
-    const pinned = store.getMeta(metaKey);
-    if (pinned !== null) {
-      try {
-        const parsed = JSON.parse(pinned) as { key?: unknown; checkpoint?: Checkpoint | null };
-        if (parsed.key === key && parsed.checkpoint !== undefined) return parsed.checkpoint;
-      } catch {
-        /* overwritten below */
-      }
-    }
-    store.setMeta(metaKey, JSON.stringify({ key, checkpoint: fresh }));
-    return fresh;
   }
 
   /**
