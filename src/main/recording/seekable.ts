@@ -64,6 +64,11 @@ export class SeekableIndexer {
 
   feed(bytes: Uint8Array): void {
     if (this.broken || !this.decoder || bytes.length === 0) return;
+    // not WebM at all (no EBML magic at the start): the decoder would only read garbage and warn on the console
+    if (this.fed === 0 && this.headBytes === 0 && !(bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3)) {
+      this.broken = 'the stream does not start with an EBML header (not WebM)';
+      return;
+    }
     if (!this.firstClusterSeen) {
       this.head.push(Buffer.from(bytes));
       this.headBytes += bytes.length;
