@@ -6,10 +6,14 @@ import type { Logger } from 'pino';
 import { SYNC_LIMITS } from '../src/shared/cases';
 import { installRateLimit, type RateLimitOptions } from './auth/rate-limit';
 import { installAuthClock } from './auth/tokens';
+import { registerWhoami } from './auth/whoami';
 import type { ServerDb } from './db/database';
 import { installErrorHandling } from './errors';
 import { registerJoinPage } from './join/routes';
+import { registerLeadRoutes, type LeadApiOptions } from './leads/routes';
 import { registerReferencePhotos, type ReferencePhotoOptions } from './reference-photos/routes';
+import type { RecordingOptions } from './recordings/config';
+import { registerRecordings } from './recordings/routes';
 import { registerReviewRoutes } from './reviews/routes';
 import { registerSignaling } from './signaling/routes';
 import type { SignalingOptions } from './signaling/service';
@@ -55,10 +59,14 @@ export interface ServerOptions {
   signaling?: SignalingOptions;
   /** Reference photos (server/reference-photos, docs/reference-photos.md): key, TTL, sweep; unset fields come from the environment. */
   referencePhotos?: ReferencePhotoOptions;
+  /** Uploaded call recordings (server/recordings, docs/recording-upload.md): storage, key, retention; unset fields come from the environment. */
+  recordings?: RecordingOptions;
   /** The clock API-token expiry is checked against (epoch ms; tests inject one); also signaling's unless `signaling.now` is set. */
   now?: () => number;
   /** Per-token and per-address request budgets (server/auth/rate-limit.ts); `false` turns limiting off. */
   rateLimit?: RateLimitOptions | false;
+  /** The lead API (server/leads, docs/lead-api.md): the statistics endpoint's own per-token budget. */
+  leadApi?: LeadApiOptions;
   /** HTTP timeouts; unset fields are DEFAULT_TIMEOUTS. */
   timeouts?: TimeoutOptions;
   /**
@@ -131,7 +139,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   registerSyncRoutes(app, options.db, { commitDelayMs: options.faults?.commitDelayMs });
   registerReviewRoutes(app, options.db);
+  registerLeadRoutes(app, options.db, options.leadApi);
+  registerWhoami(app, options.db);
   await app.register(registerReferencePhotos, { db: options.db, ...options.referencePhotos });
+  await app.register(registerRecordings, { db: options.db, now: options.now, ...options.recordings });
   if (options.joinPageDir) await app.register(registerJoinPage, { dir: options.joinPageDir });
   await registerSignaling(app, options.db, options.logger, { ...options.signaling, now: options.signaling?.now ?? options.now });
   return app;

@@ -1,4 +1,6 @@
 import { AUTH_MIGRATION } from '../auth/migration';
+import { LEAD_MIGRATION } from '../leads/migration';
+import { RECORDINGS_MIGRATION } from '../recordings/migration';
 import { SYNC_LEDGER_MIGRATION } from '../sync/migration';
 import type { ServerDb } from './database';
 
@@ -137,6 +139,10 @@ CREATE INDEX reference_photos_updated ON reference_photos (updated_at);
   { version: 4, sql: AUTH_MIGRATION },
   // The workstation ledger: event positions, signed checkpoints, pinned signer keys (server/sync/migration.ts).
   { version: 5, sql: SYNC_LEDGER_MIGRATION },
+  // The lead API's case summary columns, their backfill and indexes (server/leads/migration.ts).
+  { version: 6, sql: LEAD_MIGRATION },
+  // Recordings uploaded after a call, stored encrypted (server/recordings/migration.ts).
+  { version: 7, sql: RECORDINGS_MIGRATION },
 ];
 
 export async function migrateServer(db: ServerDb): Promise<number> {

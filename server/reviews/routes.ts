@@ -4,7 +4,7 @@ import { CaseIdSchema, REVIEW_OUTCOMES, VERDICTS } from '../../src/shared/cases'
 import { requireRole } from '../auth/tokens';
 import type { ServerDb } from '../db/database';
 import { ApiError } from '../errors';
-import { verifyRun } from '../../src/common/chain';
+import { caseEvents } from '../leads/detail';
 import { toReview } from '../sync/routes';
 
 /** Advisory lock key that serialises review inserts (see the insert below); exported for tests. */
@@ -19,7 +19,7 @@ const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
-/** Team-lead endpoints: list cases, read one (re-verified), record a review outcome. */
+/** Team-lead endpoints: list cases, read one (re-verified), record a review outcome (the lead API proper: server/leads). */
 export function registerReviewRoutes(app: FastifyInstance, db: ServerDb): void {
   const leadOnly = requireRole(db, 'lead');
 
@@ -44,34 +44,37 @@ export function registerReviewRoutes(app: FastifyInstance, db: ServerDb): void {
     return { cases: rows };
   });
 
+  // The older detail (events only); GET /api/v1/lead/cases/:id adds the summary and reviews (server/leads/detail.ts).
   app.get<{ Params: { caseId: string } }>('/api/v1/cases/:caseId', { preHandler: leadOnly }, async (request) => {
-    const { rows } = await db.query<{ case_id: string; seq: number; type: string; at: number; actor: string; payload: string; prev_hash: string; hash: string }>(
-      'SELECT case_id, seq, type, at, actor, payload, prev_hash, hash FROM events WHERE case_id = $1 ORDER BY seq',
-      [request.params.caseId],
-    );
-    if (rows.length === 0) throw new ApiError(404, 'NOT_FOUND', 'no such case');
-    const events = rows.map((r) => ({ caseId: r.case_id, seq: Number(r.seq), type: r.type, at: Number(r.at), actor: r.actor, payload: JSON.parse(r.payload) as Record<string, unknown>, prevHash: r.prev_hash, hash: r.hash }));
-    const chainBreak = verifyRun(events as Parameters<typeof verifyRun>[0]);
-    return { caseId: request.params.caseId, chainValid: chainBreak === null, chainBreak, events };
+    const found = await caseEvents(db, request.params.caseId);
+    if (!found) throw new ApiError(404, 'NOT_FOUND', 'no such case');
+    return found;
   });
 
   app.post<{ Params: { caseId: string } }>('/api/v1/cases/:caseId/reviews', { preHandler: leadOnly }, async (request, reply) => {
     if (!CaseIdSchema.safeParse(request.params.caseId).success) throw new ApiError(400, 'MALFORMED_BATCH', 'bad case id');
     const body = ReviewBody.safeParse(request.body);
     if (!body.success) throw new ApiError(400, 'MALFORMED_BATCH', `bad review: ${body.error.issues[0]?.message ?? ''}`);
-    const { rows: cases } = await db.query<{ workstation: string }>('SELECT workstation FROM cases WHERE case_id = $1', [request.params.caseId]);
+    const { rows: cases } = await db.query<{ workstation: string; agent_id: string | null }>('SELECT workstation, agent_id FROM cases WHERE case_id = $1', [request.params.caseId]);
     const c = cases[0];
     if (!c) throw new ApiError(404, 'NOT_FOUND', 'no such case');
+    // 质检 is a second pair of eyes: a lead who also takes calls cannot pass judgement on their own case
+    const reviewer = request.principal!;
+    if (c.agent_id !== null && (c.agent_id === reviewer.name || c.agent_id === reviewer.tokenName)) {
+      throw new ApiError(403, 'FORBIDDEN', `不能复核自己的案件 / cannot review your own case (a reviewer cannot review their own case: it was handled by agent ${c.agent_id}, the reviewer's own id)`, { caseId: request.params.caseId });
+    }
     const rows = await db.transaction(async (tx) => {
       // Workstations read reviews by review_id cursor, so ids must become visible in id order: one writer at a
       // time (held to COMMIT) keeps a later id from committing before an earlier one and being skipped past.
       await tx.query('SELECT pg_advisory_xact_lock($1)', [REVIEW_ORDER_LOCK]);
-      return (
-        await tx.query<Parameters<typeof toReview>[0]>(
-          'INSERT INTO reviews (case_id, workstation, outcome, reviewer, note, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *',
-          [request.params.caseId, c.workstation, body.data.outcome, request.principal!.name, body.data.note, Date.now()],
-        )
-      ).rows;
+      const inserted = await tx.query<Parameters<typeof toReview>[0]>(
+        'INSERT INTO reviews (case_id, workstation, outcome, reviewer, note, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *',
+        [request.params.caseId, c.workstation, body.data.outcome, request.principal!.name, body.data.note, Date.now()],
+      );
+      // the lead API's review filter reads the latest outcome off the case row (migration 6); under the lock
+      // above, the latest to commit is the highest review id
+      await tx.query('UPDATE cases SET review_outcome = $2, reviewed_at = $3 WHERE case_id = $1', [request.params.caseId, inserted.rows[0]!.outcome, inserted.rows[0]!.created_at]);
+      return inserted.rows;
     });
     return reply.code(201).send(toReview(rows[0]!));
   });

@@ -8,23 +8,41 @@
 import type { CaseEvent } from '../../src/shared/cases';
 import type { Queryable } from '../db/database';
 import { ApiError } from '../errors';
+import { refHashOf, summarize } from '../leads/case-summary';
 import type { CaseRun } from './case-chains';
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 // The summary columns of a new case come from its case.opened event; a case.closed event sets the verdict.
+// The lead API's columns (migration 6) are each batch's delta from server/leads/case-summary.ts, merged so that
+// batch by batch equals the whole chain at once: the last advice/decision/reason wins, the first decision time
+// stays, flags only turn on, counts add up, failed checks are a set; a re-verification can need both sides (an ID
+// photo in this batch after an advice stored before, or challenges split across batches).
 // The WHERE on the update keeps a case another workstation created meanwhile untouched (its id is then missing
 // from RETURNING); within one workstation the advisory lock and FOR UPDATE already order the writers.
 const UPSERT_CASES = `
-INSERT INTO cases (case_id, workstation, agent_id, service_type, id_masked, id_hash, opened_at, last_seq, last_hash, verdict, closed_at)
-SELECT u.c, $1, u.ag, u.st, u.im, u.ih, u.oa, u.ls, u.lh, u.v, u.ca
-FROM json_to_recordset($2::json) AS u (c text, ag text, st text, im text, ih text, oa bigint, ls int, lh text, v text, ca bigint)
+INSERT INTO cases (case_id, workstation, agent_id, service_type, id_masked, id_hash, opened_at, last_seq, last_hash, verdict, closed_at,
+  customer_ref_hash, advice, decision, against_advice, reason_code, escalated, decided_at, challenges, id_photos, reverified, failed_checks)
+SELECT u.c, $1, u.ag, u.st, u.im, u.ih, u.oa, u.ls, u.lh, u.v, u.ca, u.crh, u.ad, u.dc, u.aa, u.rc, u.es, u.da, u.ch, u.ip, u.rv, u.fc
+FROM json_to_recordset($2::json) AS u (c text, ag text, st text, im text, ih text, oa bigint, ls int, lh text, v text, ca bigint,
+  crh text, ad text, dc text, aa boolean, rc text, es boolean, da bigint, ch int, ip int, rv boolean, fc text[])
 ON CONFLICT (case_id) DO UPDATE SET
   last_seq = EXCLUDED.last_seq,
   last_hash = EXCLUDED.last_hash,
   updated_at = now(),
   verdict = CASE WHEN EXCLUDED.closed_at IS NULL THEN cases.verdict ELSE EXCLUDED.verdict END,
-  closed_at = COALESCE(EXCLUDED.closed_at, cases.closed_at)
+  closed_at = COALESCE(EXCLUDED.closed_at, cases.closed_at),
+  advice = COALESCE(EXCLUDED.advice, cases.advice),
+  decision = COALESCE(EXCLUDED.decision, cases.decision),
+  against_advice = COALESCE(EXCLUDED.against_advice, cases.against_advice),
+  reason_code = COALESCE(EXCLUDED.reason_code, cases.reason_code),
+  escalated = cases.escalated OR EXCLUDED.escalated,
+  decided_at = COALESCE(cases.decided_at, EXCLUDED.decided_at),
+  challenges = cases.challenges + EXCLUDED.challenges,
+  id_photos = cases.id_photos + EXCLUDED.id_photos,
+  reverified = cases.reverified OR EXCLUDED.reverified OR cases.challenges + EXCLUDED.challenges >= 2 OR (cases.advice IS NOT NULL AND EXCLUDED.id_photos > 0),
+  failed_checks = CASE WHEN cardinality(EXCLUDED.failed_checks) = 0 THEN cases.failed_checks
+    ELSE ARRAY(SELECT DISTINCT k FROM unnest(cases.failed_checks || EXCLUDED.failed_checks) AS k ORDER BY k) END
 WHERE cases.workstation = EXCLUDED.workstation
 RETURNING case_id`;
 
@@ -35,12 +53,13 @@ FROM json_to_recordset($3::json) AS u (c text, s int, t text, a bigint, w text, 
 
 /** Upserts the cases with new events; throws CASE_OWNED_ELSEWHERE if another workstation took one meanwhile. */
 export async function upsertCases(tx: Queryable, workstation: string, runs: readonly CaseRun[]): Promise<void> {
-  const rows: Record<string, string | number | null>[] = [];
+  const rows: Record<string, string | number | boolean | string[] | null>[] = [];
   for (const run of runs) {
     const last = run.fresh[run.fresh.length - 1];
     if (!last) continue;
     const opened = run.head.exists ? undefined : run.fresh.find((e) => e.type === 'case.opened');
     const closed = run.fresh.find((e) => e.type === 'case.closed');
+    const sum = summarize(run.fresh);
     rows.push({
       c: run.caseId,
       ag: str(opened?.payload.agentId),
@@ -52,6 +71,17 @@ export async function upsertCases(tx: Queryable, workstation: string, runs: read
       lh: last.hash,
       v: closed ? str(closed.payload.verdict) : null,
       ca: closed?.at ?? null,
+      crh: refHashOf(opened?.payload.customerRefHash),
+      ad: sum.advice,
+      dc: sum.decision,
+      aa: sum.against,
+      rc: sum.reasonCode,
+      es: sum.escalated,
+      da: sum.decidedAt,
+      ch: sum.challenges,
+      ip: sum.idPhotos,
+      rv: sum.reverified,
+      fc: sum.failedChecks,
     });
   }
   if (rows.length === 0) return;

@@ -20,6 +20,15 @@ import { CaseSync, type CaseSyncOptions } from './sync/case-sync';
 import { FrameDiagnostics } from './frames/frame-diagnostics';
 import type { Logger } from './log/logger';
 import { RecordingService } from './recording/recording-service';
+import { LocalRecordingSource } from './upload/recording-source';
+import { RecordingUploads } from './upload/recording-uploads';
+import type { SyncStatus } from '../shared/cases';
+import { APP_ORIGIN } from './app/app-protocol';
+import { CaseReviewService, mediaUrlFor } from './review/case-review';
+import { MediaTokens } from './review/media-token';
+import { RecordingMedia } from './review/recording-media';
+import { reanalyzeCase } from './review/reanalysis';
+import { ConsoleService } from './console/console-service';
 import { createDispatcher, type Dispatch, type Handlers } from './rpc/dispatcher';
 import { EventBus } from './rpc/event-bus';
 import { SettingsService } from './settings/settings-service';
@@ -71,6 +80,8 @@ export interface Workstation {
   dispatch: Dispatch;
   /** Entry point of the frame channel for every transport. */
   acceptFrame(message: ArrayBuffer | Uint8Array): boolean;
+  /** Recordings for the case page's <video>: the host's /media route and Electron's app://veridesk/media (src/main/review/). */
+  media: RecordingMedia;
   close(): Promise<void>;
 }
 
@@ -93,6 +104,8 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
       bus.emit('settings.changed', next);
       void backend.check();
       void sync.connect(next.backendUrl);
+      // recordings follow the case log to the same backend, once sync has moved there
+      void sync.settled().then(() => uploads?.connect(next.backendUrl));
       // another backend: whether it has a token is another question
       if (backendOrigin(next.backendUrl) !== lastOrigin) bus.emit('settings.backendToken', tokens.state(next.backendUrl));
       lastOrigin = backendOrigin(next.backendUrl);
@@ -109,16 +122,26 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
   // read once now: a secret file others can read stops the start here, not at the first request
   tokens.has(settings.get().backendUrl);
   const cases = CaseStore.open({ path: join(options.dataDir, 'cases.db'), keyProvider: options.keyProvider });
+  // recording uploads (src/main/upload/): made once the recordings are recovered, below
+  let uploads: RecordingUploads | null = null;
+  const withUpload = (status: SyncStatus): SyncStatus => (uploads ? { ...status, upload: uploads.status() } : status);
   const sync = new CaseSync({
     store: cases,
     tokenFor: tokens.tokenFor,
     log,
     client: options.syncTuning,
-    onStatus: (status) => bus.emit('sync.status', status),
+    onStatus: (status) => {
+      bus.emit('sync.status', withUpload(status));
+      // events just reached the backend: a recording waiting for its case to sync may go now
+      if (status.state === 'idle') uploads?.nudge();
+    },
     onHeld: (held) => bus.emit('app.notice', { level: 'warning', code: 'BACKEND_REFUSED', key: 'syncCaseHeld', detail: `${held.caseId}: ${held.code}` }),
     onBlocked: (status) => bus.emit('app.notice', { level: 'error', code: 'BACKEND_REFUSED', key: 'syncBlocked', detail: status.lastError ? `${status.lastError.code}: ${status.lastError.message}` : undefined }),
   });
-  tokens.onChange(() => void sync.refresh());
+  tokens.onChange(() => {
+    void sync.refresh();
+    void uploads?.refresh();
+  });
   void sync.connect(settings.get().backendUrl);
   const backend = new BackendProbe({ url: () => settings.get().backendUrl, onChange: (status) => bus.emit('backend.status', status) });
   backend.start();
@@ -134,6 +157,13 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
   } catch (error) {
     log.error({ err: error instanceof Error ? error.message : String(error) }, 'recovering unfinished recordings failed');
   }
+  uploads = new RecordingUploads({
+    source: new LocalRecordingSource(cases, recordings),
+    tokenFor: tokens.tokenFor,
+    log,
+    onStatus: (upload) => bus.emit('sync.status', { ...sync.status(), upload }),
+  });
+  void sync.settled().then(() => uploads?.connect(settings.get().backendUrl));
   const calls = new CallService({
     store: cases,
     settings: () => settings.get(),
@@ -188,6 +218,13 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     engine.onAnalysis((analysis) => desk.onAnalysis(analysis));
   }
 
+  // the case page: one key per launch for the media tokens, so a restart invalidates every media URL handed out
+  const mediaTokens = new MediaTokens();
+  const review = new CaseReviewService({ store: cases, recordings, tokens: mediaTokens, mediaUrl: mediaUrlFor(options.transport, APP_ORIGIN) });
+  const media = new RecordingMedia({ recordings, tokens: mediaTokens, log });
+  // the 质检 console: lead tokens only (it asks the backend's whoami before every request)
+  const qaConsole = new ConsoleService({ store: cases, dataDir: options.dataDir, backendUrl: () => settings.get().backendUrl, tokenFor: tokens.tokenFor, log });
+
   const statsTimer = setInterval(() => {
     const streams = frames.snapshot();
     if (streams.length > 0) bus.emit('diagnostics.streams', streams);
@@ -218,12 +255,19 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
         await sync.settled();
         return state;
       }),
-    'sync.retry': () => sync.retry(),
+    'sync.retry': async () => {
+      uploads?.retry();
+      return withUpload(await sync.retry());
+    },
     'diagnostics.streams': () => frames.snapshot(),
     'engine.status': () => engine?.status() ?? STOPPED,
     'backend.status': () => backend.current(),
     'cases.list': (filter) => cases.listCases(filter),
-    'sync.status': () => sync.status(),
+    'cases.get': ({ caseId }) => review.get(caseId),
+    'cases.evidenceImage': ({ caseId, evidenceId }) => review.evidenceImage(caseId, evidenceId),
+    'cases.recordings': ({ caseId }) => review.recordings(caseId),
+    'cases.reanalyze': ({ caseId }) => reanalyzeCase({ store: cases, recordings, engine, modelsDir: options.modelsDir ?? undefined }, caseId),
+    'sync.status': () => withUpload(sync.status()),
     'call.start': (params) => calls.start(params),
     'call.signal': (params) => calls.signal(params),
     'call.mediaEvent': (params) => calls.mediaEvent(params),
@@ -247,12 +291,24 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     'desk.idPhotoImage': ({ callId }) => desk.idPhotoImage(callId),
     'desk.checklist': ({ callId, item, ticked }) => desk.checklist(callId, item, ticked),
     'scripts.list': () => scriptList,
+    'console.access': () => qaConsole.access(),
+    'console.list': (params) => qaConsole.list(params),
+    'console.stats': (params) => qaConsole.stats(params),
+    'console.statsCsv': (params) => qaConsole.statsCsv(params),
+    'console.sample': (params) => qaConsole.sample(params),
+    'console.case': (params) => qaConsole.caseDetail(params),
+    'console.review': (params) => qaConsole.review(params),
+    'console.importBundle': (params) => qaConsole.importBundle(params),
+    'console.signers': () => qaConsole.pinnedSigners(),
+    'console.pinSigner': (params) => qaConsole.pinSigner(params),
+    'console.export': (params) => qaConsole.export(params),
   };
 
   return {
     bus,
     dispatch: createDispatcher(handlers, log),
     acceptFrame: (message) => frames.accept(message),
+    media,
     close: async () => {
       clearInterval(statsTimer);
       // the call first: bye to the room, its recordings sealed, 'call.ended' written while the store is open
@@ -261,7 +317,9 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
       await recordings.stopAll().catch((error: unknown) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'sealing recordings on close failed'));
       backend.stop();
       await engine?.stop();
+      await uploads?.stop();
       await sync.stop();
+      qaConsole.close();
       cases.close();
     },
   };

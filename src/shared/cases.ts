@@ -14,7 +14,11 @@ export type Verdict = (typeof VERDICTS)[number];
 export const CASE_STATUSES = ['open', 'closed'] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 
-export const REVIEW_OUTCOMES = ['confirmed', 'overturned', 'escalated', 'needs_followup'] as const;
+/**
+ * A team lead's review outcome. Append only (workstations and stored reviews keep the old values valid):
+ * process_not_followed — the decision may stand, but the agent skipped a step of the process (the 质检 console).
+ */
+export const REVIEW_OUTCOMES = ['confirmed', 'overturned', 'escalated', 'needs_followup', 'process_not_followed'] as const;
 export type ReviewOutcome = (typeof REVIEW_OUTCOMES)[number];
 
 /**
@@ -263,4 +267,22 @@ export interface SyncStatus {
   held?: number;
   /** The backend origin this status is about (null: none configured or no token). */
   server?: string | null;
+  /** Recordings going up to the backend after their calls (src/main/upload/, docs/recording-upload.md). */
+  upload?: UploadStatus;
+}
+
+/** What the status bar can show about recording uploads. */
+export interface UploadStatus {
+  /** Like sync's: 'backoff' retries by itself at nextAttemptAt, 'blocked' waits for a person (token, settings, retry). */
+  state: 'disabled' | 'idle' | 'uploading' | 'backoff' | 'blocked';
+  /** Sealed recordings not yet complete on the backend (set-aside ones included). */
+  pending: number;
+  /** Recordings the backend refused one by one in this run of the app (owned elsewhere, digests differ …); retried at the next start. */
+  setAside: number;
+  /** The recording going up now. */
+  current: { recordingId: string; caseId: string; chunksDone: number; chunks: number; bytesDone: number; bytes: number } | null;
+  lastSuccessAt: number | null;
+  lastError: { code: string; message: string; at: number } | null;
+  nextAttemptAt: number | null;
+  server: string | null;
 }

@@ -11,11 +11,32 @@
  */
 import { DeskCallSchema, DeskChecklistSchema, DeskDecideSchema, DeskEvidenceImageSchema, DeskEvidenceSchema, DeskEscalateSchema, DeskIdInfoSchema, DeskIdPhotoSchema, DeskReferencePhotoSchema, DeskSpokenCodeSchema, DeskStateSchema } from './desk';
 import type { Script, ScriptError } from './scripts';
+import { ReanalysisResultSchema, ReanalyzeRequestSchema } from './reanalysis';
+import { CaseEvidenceImageRequestSchema, CaseEvidenceImageSchema, CaseRecordingSchema, CaseRefSchema, type CaseReview } from './review';
 import { z } from 'zod';
 import type { Result } from './errors';
 import { BackendTokenStateSchema, SetBackendTokenSchema, SettingsPatchSchema, SettingsSchema } from './settings';
-import { CASE_STATUSES, VERDICTS, type CaseSummary, type SyncStatus } from './cases';
+import { CASE_STATUSES, VERDICTS, type CaseSummary, type Review, type SyncStatus } from './cases';
 import { ERROR_CODES } from './errors';
+import {
+  ConsoleCaseSchema,
+  ConsoleExportSchema,
+  ConsoleImportSchema,
+  ConsoleListSchema,
+  ConsolePinSchema,
+  ConsoleReviewSchema,
+  ConsoleSampleSchema,
+  ConsoleStatsCsvSchema,
+  ConsoleStatsSchema,
+  type ConsoleAccess,
+  type ConsoleCaseDetail,
+  type ConsoleImportResult,
+  type ConsolePage,
+  type ConsoleSample,
+  type ConsoleStats,
+  type ConsoleTextFile,
+  type PinnedSigner,
+} from './console';
 import {
   CallCustomerMessageSchema,
   CallInfoSchema,
@@ -177,8 +198,40 @@ export const methods = {
   /** Sync stopped on a refusal (state 'blocked') or waiting in backoff: try again now. */
   'sync.retry': method(NoParams, SyncStatusSchema),
   // ---- case review and replay (src/shared/review.ts; main: src/main/review/) ----
+  /** One case for the case page: summary, every event in order, the chain's verdict (verifyCase) and its evidence list. */
+  'cases.get': method(CaseRefSchema, z.custom<CaseReview>()),
+  /** An evidence image of that case, decrypted for the screen only (NOT_FOUND for an id of another case, an embedding, a purged item). */
+  'cases.evidenceImage': method(CaseEvidenceImageRequestSchema, CaseEvidenceImageSchema),
+  /** The case's recordings with a short-lived media URL each, for a <video> (decrypted on the fly by main, seekable). */
+  'cases.recordings': method(CaseRefSchema, z.array(CaseRecordingSchema)),
   // ---- re-analysis of a recording (src/shared/reanalysis.ts; main: src/main/review/reanalysis*.ts) ----
+  /**
+   * Re-runs the verification on the case's customer recording with its ID photo and recorded events, beside the call's
+   * report (seconds: resolves when done). NOT_FOUND: no customer recording or ID photo, or purged (the message's
+   * first word says which: src/shared/reanalysis.ts REANALYSIS_REFUSALS); UNAVAILABLE: the engine is not ready.
+   */
+  'cases.reanalyze': method(ReanalyzeRequestSchema, ReanalysisResultSchema),
   // ---- 质检 console (src/shared/console.ts; main: src/main/console/) ----
+  /** Whether the current backend token is a lead's (GET /api/v1/whoami); every other console.* method is FORBIDDEN without one. */
+  'console.access': method(NoParams, z.custom<ConsoleAccess>()),
+  /** Case facts, filtered, newest first; keyset pages (pass nextCursor back). The customer reference is matched by keyed hash only. */
+  'console.list': method(ConsoleListSchema, z.custom<ConsolePage>()),
+  /** Per day and per agent: cases, pass rate, disagreement rate, overrides by reason, escalations, re-verification, handle time, failed checks. */
+  'console.stats': method(ConsoleStatsSchema, z.custom<ConsoleStats>()),
+  /** One statistics table (what one chart shows) as CSV. */
+  'console.statsCsv': method(ConsoleStatsCsvSchema, z.custom<ConsoleTextFile>()),
+  /** A reproducible stratified sample (agent × ISO week, seeded) plus every override and escalation, each with why it was drawn. */
+  'console.sample': method(ConsoleSampleSchema, z.custom<ConsoleSample>()),
+  /** One case for the review panel and the printable report: facts, events, reviews, recording references. */
+  'console.case': method(ConsoleCaseSchema, z.custom<ConsoleCaseDetail>()),
+  /** Posts a review to the backend with the lead's token (FORBIDDEN: the lead's own case; NOT_FOUND: not synced yet). */
+  'console.review': method(ConsoleReviewSchema, z.custom<Review>()),
+  /** Verifies a signed bundle against a pinned signer and imports it; a refusal says why (nothing is stored). */
+  'console.importBundle': method(ConsoleImportSchema, z.custom<ConsoleImportResult>()),
+  'console.signers': method(NoParams, z.custom<PinnedSigner[]>()),
+  'console.pinSigner': method(ConsolePinSchema, z.custom<PinnedSigner[]>()),
+  /** The selected cases as a signed bundle (with reviews and recording references) or CSV. */
+  'console.export': method(ConsoleExportSchema, z.custom<ConsoleTextFile>()),
 } as const;
 
 export const events = {

@@ -9,7 +9,9 @@
  */
 import nodePath from 'node:path';
 import { readFile } from 'node:fs/promises';
+import { MEDIA_RECORDINGS_PATH, MEDIA_TOKEN_PARAM } from '../../shared/review';
 import { CONTENT_SECURITY_POLICY } from '../host/csp';
+import type { MediaReply, MediaRequest } from '../review/recording-media';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'veridesk';
@@ -109,6 +111,29 @@ export interface AppProtocolOptions {
   root: string;
   readFile?: (file: string) => Promise<Uint8Array>;
   path?: PathModule;
+  /** The case page's recordings (src/main/review/recording-media.ts); without it /media/… is a plain 404. */
+  media?: { serve(request: MediaRequest): Promise<MediaReply> };
+}
+
+/** `/media/recordings/<uuid>` exactly: anything else under /media is a file name like any other (and 404s). */
+const MEDIA_PATH = new RegExp(`^${MEDIA_RECORDINGS_PATH}([0-9a-f-]{36})$`);
+
+/** The recording a URL names on app://veridesk/media/recordings/<id>, or null (the path rule above, and no more). */
+export function mediaRecordingOf(requestUrl: string): { recordingId: string; token: string | null } | null {
+  let url: URL;
+  try {
+    url = new URL(requestUrl);
+  } catch {
+    return null;
+  }
+  const match = MEDIA_PATH.exec(url.pathname);
+  return match ? { recordingId: match[1]!, token: url.searchParams.get(MEDIA_TOKEN_PARAM) } : null;
+}
+
+/** A media reply as the standard Response protocol.handle wants; the body streams (Electron's `stream` privilege). */
+function mediaResponse(reply: MediaReply): Response {
+  const body = reply.body ? (ReadableStream.from(reply.body) as ReadableStream<Uint8Array>) : null;
+  return new Response(body, { status: reply.status, headers: reply.headers });
 }
 
 function refusal(status: number): Response {
@@ -121,8 +146,13 @@ export function createAppProtocolHandler(options: AppProtocolOptions): (request:
   const path = options.path ?? nodePath;
   return async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return refusal(405);
+    // the same URL rule first for every path, /media included: a traversal is refused before any route sees it
     const resolution = resolveAppRequest(request.url, options.root, path);
     if (!resolution.ok) return refusal(resolution.status);
+    const media = options.media && mediaRecordingOf(request.url);
+    if (media && options.media) {
+      return mediaResponse(await options.media.serve({ method: request.method, ...media, range: request.headers.get('range') }));
+    }
     let body: Uint8Array;
     try {
       body = await read(resolution.file);

@@ -1,6 +1,8 @@
 import { createHash, createPublicKey, sign, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { CaseEventSchema, type CaseEvent, type CaseListFilter, type CaseSummary, type ChainBreak } from '../../shared/cases';
+import type Database from 'better-sqlite3';
+import { CaseEventSchema, type CaseEvent, type CaseListFilter, type CaseSummary, type ChainBreak, type Review } from '../../shared/cases';
+import type { RecordingRef } from '../../shared/console';
 import { canonicalJson } from './canonical';
 import { verifyRun } from './chain';
 import type { CaseStore } from './store';
@@ -9,16 +11,27 @@ import { rawPublicKey } from './sync-queue';
 /**
  * Signed export bundle (DESIGN.md §7): the cases' summaries and full event chains, no biometric
  * data, signed with the workstation's Ed25519 key. A team lead verifies it offline with
- * `veridesk cases verify --bundle FILE [--fingerprint FP]`.
+ * `veridesk cases verify --bundle FILE [--fingerprint FP]`, or imports it into the 质检 console.
+ *
+ * Each case also carries the team-lead reviews the workstation received and references to its recordings
+ * (ids, sha256, duration — never the media). Both are optional fields of the same format: they are covered by the
+ * signature like everything else, and a verifier that predates them still verifies the chains and the signature.
  */
 export const EXPORT_FORMAT = 'veridesk-export/1';
+
+export interface ExportCase {
+  summary: CaseSummary;
+  events: CaseEvent[];
+  reviews?: Review[];
+  recordings?: RecordingRef[];
+}
 
 export interface ExportBundle {
   format: typeof EXPORT_FORMAT;
   createdAt: number;
   workstationId: string;
   signer: { alg: 'ed25519'; publicKey: string; fingerprint: string };
-  cases: { summary: CaseSummary; events: CaseEvent[] }[];
+  cases: ExportCase[];
   signature: string;
 }
 
@@ -27,9 +40,43 @@ const BundleSchema = z.object({
   createdAt: z.number().int(),
   workstationId: z.string(),
   signer: z.object({ alg: z.literal('ed25519'), publicKey: z.string(), fingerprint: z.string() }),
-  cases: z.array(z.object({ summary: z.record(z.string(), z.unknown()), events: z.array(CaseEventSchema) })),
+  cases: z.array(
+    z.object({
+      summary: z.record(z.string(), z.unknown()),
+      events: z.array(CaseEventSchema),
+      reviews: z.array(z.record(z.string(), z.unknown())).optional(),
+      recordings: z.array(z.record(z.string(), z.unknown())).optional(),
+    }),
+  ),
   signature: z.string(),
 });
+
+/** The reviews a case received (pulled from the backend), oldest first. */
+export function caseReviews(db: Database.Database, caseId: string): Review[] {
+  return db
+    .prepare('SELECT review_id AS reviewId, case_id AS caseId, outcome, reviewer, note, created_at AS createdAt FROM reviews WHERE case_id = ? ORDER BY review_id')
+    .all(caseId) as Review[];
+}
+
+/** References to a case's recordings: what a verifier can match a media file against, not the media. */
+export function caseRecordings(db: Database.Database, caseId: string): RecordingRef[] {
+  const rows = db
+    .prepare('SELECT recording_id, call_id, track, mime_type, state, sha256, bytes, duration_ms, started_at, stopped_at, purged_at FROM recordings WHERE case_id = ? ORDER BY created_at, recording_id')
+    .all(caseId) as { recording_id: string; call_id: string | null; track: string | null; mime_type: string | null; state: string; sha256: string | null; bytes: number; duration_ms: number | null; started_at: number | null; stopped_at: number | null; purged_at: number | null }[];
+  return rows.map((r) => ({
+    recordingId: r.recording_id,
+    callId: r.call_id,
+    track: r.track,
+    mimeType: r.mime_type,
+    state: r.state,
+    sha256: r.sha256,
+    bytes: r.bytes,
+    durationMs: r.duration_ms,
+    startedAt: r.started_at,
+    stoppedAt: r.stopped_at,
+    purged: r.purged_at !== null,
+  }));
+}
 
 export function publicKeyFingerprint(publicKey: KeyObject): string {
   const der = publicKey.export({ format: 'der', type: 'spki' });
@@ -50,11 +97,16 @@ export function buildExport(store: CaseStore, options: { filter?: CaseListFilter
   }
   const cases = ids.map((id) => {
     const { events, ...summary } = store.getCase(id);
-    return { summary, events };
+    return { summary, events, reviews: caseReviews(store.db, id), recordings: caseRecordings(store.db, id) };
   });
+  return signExport(store, cases, options.now);
+}
+
+/** Signs cases (this workstation's, or imported ones the 质检 console passes on) with the workstation's key. */
+export function signExport(store: Pick<CaseStore, 'workstationId' | 'publicKey' | 'signingKey'>, cases: ExportCase[], now?: number): ExportBundle {
   const body: Omit<ExportBundle, 'signature'> = {
     format: EXPORT_FORMAT,
-    createdAt: options.now ?? Date.now(),
+    createdAt: now ?? Date.now(),
     workstationId: store.workstationId,
     signer: {
       alg: 'ed25519',

@@ -5,6 +5,7 @@ import { AppFailure } from '../../shared/errors';
 import { verifyRun } from './chain';
 import { rowToEvent } from './event-row';
 import { LedgerWriter, sealOf } from './ledger';
+import { CASE_FACTS_SCHEMA_V1, backfillCaseFacts } from './case-facts';
 
 /**
  * Numbered migrations, applied in order through `PRAGMA user_version` (DESIGN.md §7).
@@ -223,6 +224,14 @@ CREATE TABLE sync_acknowledged (
 DROP TRIGGER events_no_update;
 `,
     run: sealLegacyEvents,
+  },
+  {
+    version: 5,
+    name: 'case facts for the 质检 console',
+    // one row per case with what the console filters and counts on (./case-facts.ts), kept current at append time;
+    // existing cases are folded from their events here
+    sql: CASE_FACTS_SCHEMA_V1,
+    run: (db) => backfillCaseFacts(db),
   },
 ];
 

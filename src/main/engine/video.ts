@@ -1,10 +1,11 @@
 /**
  * Video files for `analyze`: .y4m (YUV4MPEG2, 4:2:0) is read natively; anything else is piped through
- * `ffmpeg` (must be on PATH) as y4m. Frames are streamed, never loaded whole.
+ * `ffmpeg` (must be on PATH) as y4m; so is a video that arrives as a byte stream (openVideoStream, ffmpeg's stdin).
+ * Frames are streamed, never loaded whole.
  */
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { AppFailure } from '../../shared/errors';
 
 export interface VideoFrame {
@@ -108,23 +109,67 @@ export function openVideo(path: string, maxWidth: number): { stream: Readable; c
     const stream = createReadStream(path);
     return { stream, close: () => stream.destroy() };
   }
-  const child = spawn('ffmpeg', ['-v', 'error', '-nostdin', '-i', path, '-an', '-vf', `scale='min(${maxWidth},iw)':-2,format=yuv420p`, '-f', 'yuv4mpegpipe', '-'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return spawnDecoder(['-i', path, '-an', '-vf', `scale='min(${maxWidth},iw)':-2,format=yuv420p`], path, null);
+}
+
+export interface VideoStreamOptions {
+  /**
+   * Resample to this constant rate by the frames' timestamps (ffmpeg's fps filter). A MediaRecorder WebM has a
+   * variable rate, and y4m carries no timestamps: without it, frame index / header rate would not be video time.
+   */
+  fps?: number;
+  /** What the error messages call the input (default 'the video stream'). */
+  label?: string;
+}
+
+/**
+ * Decodes a video that arrives as bytes (e.g. a recording decrypted in memory) through ffmpeg's stdin
+ * (`-i pipe:0`): the bytes never touch the disk. ffmpeg must be on PATH. The input is consumed as ffmpeg reads;
+ * an input that fails is cut off, and ffmpeg decodes what it received.
+ */
+export function openVideoStream(input: Readable, maxWidth: number, options: VideoStreamOptions = {}): { stream: Readable; close: () => void } {
+  const filters = [...(options.fps ? [`fps=${options.fps}`] : []), `scale='min(${maxWidth},iw)':-2`, 'format=yuv420p'];
+  return spawnDecoder(['-i', 'pipe:0', '-an', '-vf', filters.join(',')], options.label ?? 'the video stream', input);
+}
+
+/** ffmpeg with y4m on stdout; its failures become the stream's error (UNAVAILABLE without ffmpeg, CORRUPT_INPUT for bad media). */
+function spawnDecoder(inputArgs: string[], label: string, input: Readable | null): { stream: Readable; close: () => void } {
+  const child = spawn('ffmpeg', ['-v', 'error', ...(input ? [] : ['-nostdin']), ...inputArgs, '-f', 'yuv4mpegpipe', '-'], {
+    stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
+  if (input && child.stdin) {
+    // EPIPE when ffmpeg stops reading (killed by close(), or it gave up): its exit status tells what happened
+    pipeline(input, child.stdin, () => {});
+  }
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
+  child.stderr!.on('data', (d: Buffer) => {
     if (stderr.length < 2000) stderr += d.toString();
   });
-  const stream = child.stdout;
+  // stdout is passed on and ended only once ffmpeg has exited: a decoder that fails is then an error, never a
+  // clean end of a (too short) video
+  const stream = new PassThrough();
+  child.stdout!.pipe(stream, { end: false });
   child.on('error', (error: NodeJS.ErrnoException) => {
     stream.destroy(
       error.code === 'ENOENT'
-        ? new AppFailure('UNAVAILABLE', `${path} is not a .y4m file and ffmpeg was not found on PATH; install ffmpeg (e.g. apt-get install ffmpeg) or convert the video to .y4m`)
+        ? new AppFailure(
+            'UNAVAILABLE',
+            input
+              ? `ffmpeg was not found on PATH: it decodes ${label}; install ffmpeg (e.g. apt-get install ffmpeg)`
+              : `${label} is not a .y4m file and ffmpeg was not found on PATH; install ffmpeg (e.g. apt-get install ffmpeg) or convert the video to .y4m`,
+          )
         : new AppFailure('IO_ERROR', `could not run ffmpeg: ${error.message}`),
     );
   });
-  child.on('exit', (code) => {
-    if (code !== 0 && code !== null) stream.destroy(new AppFailure('CORRUPT_INPUT', `ffmpeg could not decode ${path}: ${stderr.trim().split('\n')[0] ?? `exit ${code}`}`));
+  child.on('close', (code) => {
+    if (code !== 0 && code !== null) stream.destroy(new AppFailure('CORRUPT_INPUT', `ffmpeg could not decode ${label}: ${stderr.trim().split('\n')[0] || `exit ${code}`}`));
+    else stream.end();
   });
-  return { stream, close: () => child.kill('SIGKILL') };
+  return {
+    stream,
+    close: () => {
+      input?.destroy();
+      child.kill('SIGKILL');
+    },
+  };
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../log/logger';
 import type { Workstation } from '../workstation';
 import { CONTENT_SECURITY_POLICY } from './csp';
 import { allowedHosts, allowedOrigins, hostAllowed, secretPresented } from './host-lock';
+import { mediaRoutes } from './media-route';
 import { serveWorkstationSocket } from './ws-transport';
 
 export interface HostOptions {
@@ -60,6 +61,9 @@ export async function buildHost({ workstation, rendererDir, log, secret, extraHo
 
   await app.register(fastifyWebsocket, { options: { maxPayload: MAX_WS_MESSAGE_BYTES } });
   await app.register(fastifyStatic, { root: rendererDir });
+
+  // the case page's recordings, behind a per-recording token instead of the launch secret (media-route.ts)
+  await app.register(mediaRoutes(workstation.media));
 
   app.get('/ws', { websocket: true }, (socket, request) => {
     const origin = request.headers.origin;

@@ -94,6 +94,11 @@ export class RecordingRepo {
     return this.stmt("SELECT * FROM recordings WHERE state = 'recording' AND purged_at IS NULL ORDER BY created_at").all() as RecordingRow[];
   }
 
+  /** Sealed (stopped or recovered) chunked recordings not purged, oldest first: what the uploader sends (src/main/upload/). */
+  sealed(format: string): RecordingRow[] {
+    return this.stmt("SELECT * FROM recordings WHERE state = 'stopped' AND purged_at IS NULL AND format = ? ORDER BY created_at, rowid").all(format) as RecordingRow[];
+  }
+
   knownFiles(): Set<string> {
     return new Set((this.stmt('SELECT file FROM recordings').all() as { file: string }[]).map((r) => r.file));
   }

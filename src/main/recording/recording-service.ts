@@ -10,7 +10,7 @@ import { sha256Hex } from './chunk-reader';
 import { ChunkWriter } from './chunk-writer';
 import { encodeSeekHeader, FORMAT_NAME, RECORD_KINDS } from './file-format';
 import { describeIoError, ioErrorCode, nodeFileOps, type RecordingFileOps } from './file-ops';
-import { playableStream, type PlaybackSummary } from './playback';
+import { playableStream, type PlaybackSource, type PlaybackSummary } from './playback';
 import { RecordingRepo, rowToStatus, type RecordingRow } from './recording-repo';
 import { recoverRecording, sweepOrphanFiles } from './recovery';
 import { SealState } from './seal-state';
@@ -375,15 +375,7 @@ export class RecordingService {
       write(legacy);
       return { chunks: 1, complete: true, seekable: false };
     }
-    const sealed = row.state !== 'recording';
-    const stream = playableStream({
-      recordingId,
-      path: this.pathOf(row),
-      key: this.keyOf(row),
-      chunks: this.repo.chunks(recordingId),
-      sha256: sealed ? row.sha256 : null,
-      seek: row.seek_offset !== null ? { offset: row.seek_offset, chunks: row.chunks } : null,
-    });
+    const stream = playableStream(this.sourceOf(row));
     let n = 0;
     for (;;) {
       const r = stream.next();
@@ -394,6 +386,29 @@ export class RecordingService {
       write(r.value);
       if (++n % 16 === 0) await yieldToEventLoop();
     }
+  }
+
+  /**
+   * Where a reader finds recording `id` (the review's range reader, src/main/review/recording-range.ts): its file,
+   * its unwrapped key and its chunk index. NOT_FOUND when unknown, purged or a legacy whole-file recording.
+   */
+  playbackSource(recordingId: string): PlaybackSource {
+    const row = this.repo.get(recordingId);
+    if (!row || row.format !== FORMAT_NAME) throw new AppFailure('NOT_FOUND', `recording ${recordingId} does not exist`);
+    if (row.purged_at !== null) throw new AppFailure('NOT_FOUND', `recording ${recordingId} was purged by retention`);
+    return this.sourceOf(row);
+  }
+
+  private sourceOf(row: RecordingRow): PlaybackSource {
+    return {
+      recordingId: row.recording_id,
+      path: this.pathOf(row),
+      key: this.keyOf(row),
+      chunks: this.repo.chunks(row.recording_id),
+      // only a sealed recording has a whole-plaintext digest to check
+      sha256: row.state !== 'recording' ? row.sha256 : null,
+      seek: row.seek_offset !== null ? { offset: row.seek_offset, chunks: row.chunks } : null,
+    };
   }
 
   /** Decrypts to a new file (never overwrites one); a failure leaves no partial file behind. */
@@ -435,7 +450,17 @@ export class RecordingService {
 
   /** Every recording with its seal details (CLI, review). */
   info(caseId?: string): RecordingInfo[] {
-    return this.repo.list(caseId).map((r) => ({
+    return this.repo.list(caseId).map((r) => this.infoOf(r));
+  }
+
+  /** One recording's details, or null when there is no such recording. */
+  find(recordingId: string): RecordingInfo | null {
+    const row = this.repo.get(recordingId);
+    return row ? this.infoOf(row) : null;
+  }
+
+  private infoOf(r: RecordingRow): RecordingInfo {
+    return {
       ...rowToStatus(r),
       track: r.format === FORMAT_NAME ? (r.track as RecordingTrack) : null,
       format: r.format,
@@ -447,7 +472,7 @@ export class RecordingService {
       seekable: r.seek_offset !== null,
       purgedAt: r.purged_at,
       createdAt: r.created_at,
-    }));
+    };
   }
 
   private statusOf(a: Active): RecordingStatus {

@@ -52,6 +52,24 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
     'desk.idPhotoImage': noDesk,
     'desk.checklist': noDesk,
     'scripts.list': () => ({ scripts: [], errors: [] }),
+    // case review and replay
+    'cases.get': noDesk,
+    'cases.evidenceImage': noDesk,
+    'cases.recordings': () => [],
+    // re-analysis of a recording
+    'cases.reanalyze': noDesk,
+    // 质检 console
+    'console.access': () => ({ allowed: false, origin: 'http://127.0.0.1:8787', role: null, name: null, reason: 'no_token' }),
+    'console.list': noDesk,
+    'console.stats': noDesk,
+    'console.statsCsv': noDesk,
+    'console.sample': noDesk,
+    'console.case': noDesk,
+    'console.review': noDesk,
+    'console.importBundle': noDesk,
+    'console.signers': () => [],
+    'console.pinSigner': () => [],
+    'console.export': noDesk,
     ...overrides,
   };
 }

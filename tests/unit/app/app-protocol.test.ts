@@ -219,10 +219,10 @@ describe('createAppProtocolHandler on a real folder', () => {
 });
 
 describe('Electron registration', () => {
-  it('registers app:// as a standard, secure scheme with fetch and code cache, and no CORS or CSP bypass', () => {
+  it('registers app:// as a standard, secure scheme with fetch, code cache and streaming (recordings), and no CORS or CSP bypass', () => {
     registerAppScheme();
     expect(electron.registerSchemesAsPrivileged).toHaveBeenCalledWith([
-      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
+      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true, stream: true } },
     ]);
   });
 

@@ -1,7 +1,8 @@
 import { useTranslation } from 'react-i18next';
 import { useAppStore, type Page } from '../store/store';
 
-const PAGES: Page[] = ['workspace', 'cases', 'settings'];
+// 质检 is listed for everyone: main decides who may use it (a lead token), and the page says why not
+const PAGES: Page[] = ['workspace', 'cases', 'console', 'settings'];
 
 export function NavBar() {
   const { t } = useTranslation();
@@ -9,11 +10,15 @@ export function NavBar() {
   const setPage = useAppStore((s) => s.setPage);
   return (
     <nav className="nav" aria-label="main">
-      {PAGES.map((name) => (
-        <button key={name} type="button" data-testid={`nav-${name}`} className={page === name ? 'active' : ''} aria-current={page === name ? 'page' : undefined} onClick={() => setPage(name)}>
-          {t(`nav.${name}`)}
-        </button>
-      ))}
+      {PAGES.map((name) => {
+        // a case's page belongs to the case log
+        const active = page === name || (name === 'cases' && page === 'case');
+        return (
+          <button key={name} type="button" data-testid={`nav-${name}`} className={active ? 'active' : ''} aria-current={active ? 'page' : undefined} onClick={() => setPage(name)}>
+            {t(`nav.${name}`)}
+          </button>
+        );
+      })}
     </nav>
   );
 }

@@ -10,6 +10,7 @@ export function CaseLogPage() {
   const { t, i18n } = useTranslation();
   const api = useApi();
   const setLastError = useAppStore((s) => s.setLastError);
+  const openCase = useAppStore((s) => s.openCase);
   const [agentId, setAgentId] = useState('');
   const [verdict, setVerdict] = useState<Verdict | ''>('');
   const [cases, setCases] = useState<CaseSummary[] | null>(null);
@@ -57,9 +58,23 @@ export function CaseLogPage() {
           </thead>
           <tbody>
             {cases.map((c) => (
-              <tr key={c.caseId} data-testid="case-row">
+              // a row opens the case's page (detail and replay); the case id is the keyboard's way in
+              <tr key={c.caseId} data-testid="case-row" data-case-id={c.caseId} className="case-row" onClick={() => openCase(c.caseId)}>
                 <td>{time.format(c.openedAt)}</td>
-                <td>{c.caseId}</td>
+                <td>
+                  <button
+                    type="button"
+                    className="link"
+                    data-testid="case-open"
+                    aria-label={t('case.open', { caseId: c.caseId })}
+                    onClick={(e) => {
+                      e.stopPropagation();
+                      openCase(c.caseId);
+                    }}
+                  >
+                    {c.caseId}
+                  </button>
+                </td>
                 <td>{c.agentId}</td>
                 <td>{t(`cases.service.${c.serviceType}`)}</td>
                 <td>{c.idNumberMasked ?? '—'}</td>

@@ -12,7 +12,8 @@ import type { ScriptList } from '../../../shared/contract';
 import type { DeskState } from '../../../shared/desk';
 import { followSuggestion, scriptFor, START, type ScriptPosition } from '../desk/script-nav';
 
-export type Page = 'workspace' | 'cases' | 'settings';
+/** 'case': one case of the case log (its id is `caseId`), reached from a row of 'cases'. */
+export type Page = 'workspace' | 'cases' | 'case' | 'console' | 'settings';
 export type CameraState = 'idle' | 'starting' | 'live' | 'error';
 
 interface ConnectionSlice {
@@ -59,7 +60,10 @@ interface SyncSlice {
 
 interface NavigationSlice {
   page: Page;
+  /** The case the 'case' page shows. */
+  caseId: string | null;
   setPage(page: Page): void;
+  openCase(caseId: string): void;
 }
 
 export interface RecordingSegmentView {
@@ -216,7 +220,9 @@ export const useAppStore = create<AppState>()((set) => ({
   setSync: (sync) => set({ sync }),
 
   page: 'workspace',
+  caseId: null,
   setPage: (page) => set({ page }),
+  openCase: (caseId) => set({ page: 'case', caseId }),
 
   call: initialCall(),
   landmarks: false,

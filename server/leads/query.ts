@@ -1,0 +1,159 @@
+/**
+ * The lead API's query parameters and the WHERE clause they become (GET /api/v1/lead/cases and /stats).
+ *
+ * The names and values are the 质检 console's filter (src/shared/console.ts ConsoleFilterSchema) so that the
+ * console's local, bundle and backend sources answer the same question in the same words, with two differences a
+ * server needs: `workstationId` (a backend holds many workstations' cases) and `customerRefHash` in place of the
+ * clear `customerRef` (the workstation hashes; no reference reaches the server's URLs or logs).
+ * Values travel as bind parameters; only fixed column names and the yes/no literals are written into the SQL —
+ * the literals on purpose: PostgreSQL matches a partial index (`WHERE disagreement`) only to a query that says
+ * the same predicate, which a bound `= $1` does not prove.
+ */
+import { z } from 'zod';
+import { CaseIdSchema, SERVICE_TYPES } from '../../src/shared/cases';
+import { DECISION_FILTERS, FAILED_CHECK_KINDS, REVIEW_STATUSES } from '../../src/shared/console';
+import { ADVICES } from '../../src/shared/verification';
+
+export const LEAD_PAGE_MAX = 500;
+
+const EpochMs = z
+  .string()
+  .regex(/^\d{1,16}$/, 'epoch milliseconds')
+  .transform(Number)
+  .pipe(z.number().max(Number.MAX_SAFE_INTEGER));
+const Bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** The filter fields (each optional; all given are ANDed). */
+const filterFields = {
+  /** A case id or the start of one (at least 4 characters), as the console searches. */
+  caseId: z.string().regex(/^[A-Za-z0-9._:-]{4,64}$/).optional(),
+  workstationId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+  agentId: z.string().trim().min(1).max(64).optional(),
+  /** hex HMAC-SHA256 of the customer reference, computed by the workstation (case.opened customerRefHash). */
+  customerRefHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /** Inclusive lower / exclusive upper bound on the case's opening time (epoch ms). */
+  from: EpochMs.optional(),
+  to: EpochMs.optional(),
+  serviceType: z.enum(SERVICE_TYPES).optional(),
+  advice: z.enum(ADVICES).optional(),
+  /** pass | fail, or none (no decision yet: open, abandoned, or a service type that needs none). */
+  decision: z.enum(DECISION_FILTERS).optional(),
+  disagreement: Bool.optional(),
+  escalated: Bool.optional(),
+  /** unreviewed | reviewed | one review outcome (the latest review of the case). */
+  review: z.enum(REVIEW_STATUSES).optional(),
+  failedCheck: z.enum(FAILED_CHECK_KINDS).optional(),
+  reverified: Bool.optional(),
+};
+
+const fromBeforeTo = (q: { from?: number; to?: number }) => q.from === undefined || q.to === undefined || q.from < q.to;
+const RANGE = { message: 'from must be before to', path: ['to'] };
+
+export const LeadListQuerySchema = z
+  .object({
+    ...filterFields,
+    cursor: z.string().max(200).optional(),
+    limit: z
+      .string()
+      .regex(/^\d{1,3}$/)
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(LEAD_PAGE_MAX))
+      .default(100),
+  })
+  .strict()
+  .refine(fromBeforeTo, RANGE);
+export type LeadListQuery = z.infer<typeof LeadListQuerySchema>;
+
+export const STATS_GROUPS = ['day', 'agent'] as const;
+export const LeadStatsQuerySchema = z
+  .object({
+    ...filterFields,
+    groupBy: z.enum(STATS_GROUPS).default('day'),
+    /** Minutes east of UTC that define a day (the console's TzOffsetSchema; China +480). */
+    tzOffsetMinutes: z
+      .string()
+      .regex(/^-?\d{1,3}$/)
+      .transform(Number)
+      .pipe(z.number().int().min(-840).max(840))
+      .default(480),
+    format: z.enum(['json', 'csv']).default('json'),
+  })
+  .strict()
+  .refine(fromBeforeTo, RANGE);
+export type LeadStatsQuery = z.infer<typeof LeadStatsQuerySchema>;
+
+export type LeadFilter = Partial<{ [K in keyof typeof filterFields]: z.infer<(typeof filterFields)[K]> }>;
+
+/** The keyset position: the last row of the page before. */
+export interface Keyset {
+  openedAt: number;
+  caseId: string;
+}
+
+const KeysetSchema = z.tuple([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), CaseIdSchema]);
+
+/** Opaque to clients (base64url of JSON), so the server may change what a position holds without breaking them. */
+export const encodeCursor = (k: Keyset): string => Buffer.from(JSON.stringify([k.openedAt, k.caseId])).toString('base64url');
+export function decodeCursor(cursor: string): Keyset | null {
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) return null;
+  try {
+    const parsed = KeysetSchema.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    return parsed.success ? { openedAt: parsed.data[0], caseId: parsed.data[1] } : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface SqlWhere {
+  /** '' or 'WHERE …' */
+  sql: string;
+  params: unknown[];
+}
+
+/** LIKE's own characters in a case id ('_' is allowed in one) are escaped, so the prefix is taken literally. */
+const likePrefix = (prefix: string) => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** The filter (and the keyset, when paging) as a WHERE clause over `cases`; parameters start at $1. */
+export function leadWhere(filter: LeadFilter, keyset: Keyset | null = null): SqlWhere {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const bind = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const flag = (column: string, value: boolean | undefined) => {
+    if (value !== undefined) where.push(value ? column : `NOT ${column}`);
+  };
+  // text_pattern_ops index (cases_case_id_prefix): a prefix is a range scan in any collation
+  if (filter.caseId) where.push(`case_id LIKE ${bind(likePrefix(filter.caseId))}`);
+  if (filter.workstationId) where.push(`workstation = ${bind(filter.workstationId)}`);
+  if (filter.agentId) where.push(`agent_id = ${bind(filter.agentId)}`);
+  if (filter.customerRefHash) where.push(`customer_ref_hash = ${bind(filter.customerRefHash)}`);
+  if (filter.from !== undefined) where.push(`opened_at >= ${bind(filter.from)}`);
+  if (filter.to !== undefined) where.push(`opened_at < ${bind(filter.to)}`);
+  if (filter.serviceType) where.push(`service_type = ${bind(filter.serviceType)}`);
+  if (filter.advice) where.push(`advice = ${bind(filter.advice)}`);
+  if (filter.decision === 'none') where.push('decision IS NULL');
+  else if (filter.decision) where.push(`decision = ${bind(filter.decision)}`);
+  flag('disagreement', filter.disagreement);
+  flag('escalated', filter.escalated);
+  flag('reverified', filter.reverified);
+  if (filter.review === 'unreviewed') where.push('review_outcome IS NULL');
+  else if (filter.review === 'reviewed') where.push('review_outcome IS NOT NULL');
+  else if (filter.review) where.push(`review_outcome = ${bind(filter.review)}`);
+  if (filter.failedCheck) where.push(`failed_checks @> ARRAY[${bind(filter.failedCheck)}]::text[]`);
+  if (keyset) {
+    // (opened_at DESC, case_id ASC) after the last row: mixed directions, so no row comparison; the first
+    // conjunct is the index range, the second picks up ties on opened_at
+    const t = bind(keyset.openedAt);
+    where.push(`opened_at <= ${t} AND (opened_at < ${t} OR case_id > ${bind(keyset.caseId)})`);
+  }
+  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
+/** The filter fields of a parsed query (cursor, limit, groupBy … left out). */
+export function filterOf(q: LeadFilter & Record<string, unknown>): LeadFilter {
+  const out: LeadFilter = {};
+  for (const k of Object.keys(filterFields) as (keyof LeadFilter)[]) if (q[k] !== undefined) (out as Record<string, unknown>)[k] = q[k];
+  return out;
+}

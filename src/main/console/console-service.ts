@@ -1,0 +1,201 @@
+/**
+ * The 质检 console in main (issue 11 items 4-7): one place that answers the contract's console.* methods over the
+ * three sources — this workstation's case log ('local'), imported signed bundles ('bundle', ./import-store.ts) and
+ * the lead API ('backend', ./backend-source.ts) — after checking, every time, that the current backend token is a
+ * lead's (./console-access.ts).
+ */
+import { join } from 'node:path';
+import type { CaseEvent, Review } from '../../shared/cases';
+import type {
+  ConsoleAccess,
+  ConsoleCaseDetail,
+  ConsoleFilter,
+  ConsoleImportResult,
+  ConsolePage,
+  ConsoleSample,
+  ConsoleSource,
+  ConsoleStats,
+  ConsoleTextFile,
+  PinnedSigner,
+  QaCategory,
+  QaOutcome,
+  StatsTable,
+} from '../../shared/console';
+import { AppFailure } from '../../shared/errors';
+import { completeCustomerRefHashes, type FactsRow } from '../caselog/case-facts';
+import { buildExport, caseRecordings, caseReviews, signExport, type ExportCase } from '../caselog/export-bundle';
+import type { CaseStore } from '../caselog/store';
+import type { Logger } from '../log/logger';
+import type { TokenFor } from '../settings/backend-tokens';
+import { BackendSource } from './backend-source';
+import { importBundle } from './bundle-import';
+import { ConsoleAccessCheck } from './console-access';
+import { casesCsv, statsCsv } from './csv';
+import { factsByIds, listFacts, toRow, type FactsDb } from './facts-list';
+import { computeStats } from './facts-stats';
+import { ImportStore } from './import-store';
+import { LeadApi } from './lead-api';
+import { PinnedSigners } from './pinned-signers';
+import { postReview } from './review-post';
+import { drawSample, type SampleOptions } from './sample';
+
+export interface ConsoleServiceOptions {
+  store: CaseStore;
+  /** console.db (imported bundles, posted reviews) and console-signers.json live here. */
+  dataDir: string;
+  backendUrl: () => string;
+  tokenFor: TokenFor;
+  fetchImpl?: typeof fetch;
+  now?: () => number;
+  log?: Logger;
+}
+
+const stamp = (t: number) => new Date(t).toISOString().replace(/[-:]|\.\d{3}/g, '');
+
+export class ConsoleService {
+  private readonly api: LeadApi;
+  private readonly accessCheck: ConsoleAccessCheck;
+  private readonly backend: BackendSource;
+  private readonly signers: PinnedSigners;
+  private readonly now: () => number;
+  private imports: ImportStore | null = null;
+  private localReady = false;
+
+  constructor(private readonly options: ConsoleServiceOptions) {
+    this.now = options.now ?? Date.now;
+    this.api = new LeadApi({ backendUrl: options.backendUrl, tokenFor: options.tokenFor, fetchImpl: options.fetchImpl });
+    this.accessCheck = new ConsoleAccessCheck(this.api, this.now);
+    this.backend = new BackendSource(this.api, this.idHash);
+    this.signers = new PinnedSigners(join(options.dataDir, 'console-signers.json'), this.now);
+  }
+
+  private readonly idHash = (text: string): string => this.options.store.idHash(text);
+
+  close(): void {
+    this.imports?.close();
+    this.imports = null;
+  }
+
+  /** Opened on first use: an agent's workstation that never opens the console never gets a console.db. */
+  private importStore(): ImportStore {
+    this.imports ??= ImportStore.open(join(this.options.dataDir, 'console.db'));
+    return this.imports;
+  }
+
+  private facts(source: ConsoleSource): FactsDb {
+    if (source === 'local') {
+      const { store } = this.options;
+      if (!this.localReady) {
+        // references migration 5 could not hash (no key in migrations): once, before the first search
+        const n = completeCustomerRefHashes(store.db, this.idHash);
+        if (n > 0) this.options.log?.info({ cases: n }, 'console: customer references hashed for search');
+        this.localReady = true;
+      }
+      return { db: store.db, source, idHash: this.idHash, workstationOf: (ids) => new Map(ids.map((id) => [id, store.workstationId])) };
+    }
+    if (source === 'bundle') {
+      const imports = this.importStore();
+      return { db: imports.db, source, idHash: this.idHash, workstationOf: (ids) => imports.workstationOf(ids) };
+    }
+    throw new AppFailure('UNAVAILABLE', 'the backend source answers lists and single cases only (statistics and sampling are computed over local or imported cases)');
+  }
+
+  access(): Promise<ConsoleAccess> {
+    return this.accessCheck.check();
+  }
+
+  async list(p: { source: ConsoleSource; filter: ConsoleFilter; cursor?: string | null; limit: number }): Promise<ConsolePage> {
+    await this.accessCheck.requireLead();
+    if (p.source === 'backend') return this.backend.list(p.filter, p.cursor, p.limit);
+    return listFacts(this.facts(p.source), p.filter, p.cursor, p.limit);
+  }
+
+  async stats(p: { source: ConsoleSource; filter: ConsoleFilter; tzOffsetMinutes: number }): Promise<ConsoleStats> {
+    await this.accessCheck.requireLead();
+    return computeStats(this.facts(p.source), p.filter, p.tzOffsetMinutes);
+  }
+
+  async statsCsv(p: { source: ConsoleSource; filter: ConsoleFilter; tzOffsetMinutes: number; table: StatsTable }): Promise<ConsoleTextFile> {
+    const stats = await this.stats(p);
+    return { filename: `veridesk-stats-${p.table}-${stamp(this.now())}.csv`, mime: 'text/csv', text: statsCsv(stats, p.table) };
+  }
+
+  async sample(p: { source: ConsoleSource; filter: ConsoleFilter } & SampleOptions): Promise<ConsoleSample> {
+    await this.accessCheck.requireLead();
+    return drawSample(this.facts(p.source), p.filter, p);
+  }
+
+  async caseDetail(p: { source: ConsoleSource; caseId: string }): Promise<ConsoleCaseDetail> {
+    await this.accessCheck.requireLead();
+    const posted = this.importStore().posted(p.caseId);
+    if (p.source === 'backend') {
+      const { row, events } = await this.backend.detail(p.caseId);
+      return { row, idNumberMasked: null, events: events as CaseEvent[], reviews: [], recordings: [], posted };
+    }
+    const src = this.facts(p.source);
+    const facts = src.db.prepare('SELECT * FROM case_facts WHERE case_id = ?').get(p.caseId) as FactsRow | undefined;
+    if (!facts) throw new AppFailure('NOT_FOUND', `case ${p.caseId} is not in the ${p.source} source`);
+    const row = toRow(facts, p.source, src.workstationOf([p.caseId]).get(p.caseId) ?? null);
+    if (p.source === 'local') {
+      const { store } = this.options;
+      const summary = store.summary(p.caseId);
+      return { row, idNumberMasked: summary.idNumberMasked, events: store.events(p.caseId), reviews: caseReviews(store.db, p.caseId), recordings: caseRecordings(store.db, p.caseId), posted };
+    }
+    const imported = this.importStore().getCase(p.caseId)!;
+    return { row, idNumberMasked: imported.summary.idNumberMasked ?? null, events: imported.events, reviews: imported.reviews ?? [], recordings: imported.recordings ?? [], posted };
+  }
+
+  async review(p: { source: ConsoleSource; caseId: string; outcome: QaOutcome; note: string; categories: QaCategory[] }): Promise<Review> {
+    const lead = await this.accessCheck.requireLead();
+    const agentId = this.agentOf(p.source, p.caseId);
+    const review = await postReview(this.api, lead.name, { caseId: p.caseId, outcome: p.outcome, note: p.note, categories: p.categories, agentId });
+    this.importStore().recordPosted(lead.origin, review);
+    return review;
+  }
+
+  private agentOf(source: ConsoleSource, caseId: string): string | null {
+    if (source === 'backend') return null;
+    const row = this.facts(source).db.prepare('SELECT agent_id FROM case_facts WHERE case_id = ?').pluck().get(caseId) as string | undefined;
+    return row ?? null;
+  }
+
+  async importBundle(p: { path?: string; bytes?: string; fingerprint?: string; remember: boolean }): Promise<ConsoleImportResult> {
+    await this.accessCheck.requireLead();
+    const result = await importBundle(p, { store: this.importStore(), pinned: this.signers.fingerprints(), idHash: this.idHash, now: this.now() });
+    if (result.ok && p.remember && p.fingerprint) await this.signers.set(result.fingerprint, true);
+    this.options.log?.info({ ok: result.ok, reason: result.ok ? undefined : result.reason, signer: result.fingerprint }, 'console: bundle import');
+    return result;
+  }
+
+  async pinnedSigners(): Promise<PinnedSigner[]> {
+    await this.accessCheck.requireLead();
+    return this.signers.all();
+  }
+
+  async pinSigner(p: { fingerprint: string; label: string; pinned: boolean }): Promise<PinnedSigner[]> {
+    await this.accessCheck.requireLead();
+    return this.signers.set(p.fingerprint, p.pinned, p.label);
+  }
+
+  async export(p: { source: ConsoleSource; format: 'bundle' | 'csv'; caseIds: string[] }): Promise<ConsoleTextFile> {
+    await this.accessCheck.requireLead();
+    if (p.source === 'backend') throw new AppFailure('UNAVAILABLE', 'export from the backend source is not available yet: export local or imported cases');
+    const at = this.now();
+    if (p.format === 'csv') {
+      return { filename: `veridesk-cases-${stamp(at)}.csv`, mime: 'text/csv', text: casesCsv(factsByIds(this.facts(p.source), p.caseIds)) };
+    }
+    let bundle;
+    if (p.source === 'local') bundle = buildExport(this.options.store, { caseIds: p.caseIds, now: at });
+    else {
+      // imported cases passed on, signed by this workstation: their chains still verify as their own
+      const cases: ExportCase[] = p.caseIds.map((id) => {
+        const c = this.importStore().getCase(id);
+        if (!c) throw new AppFailure('NOT_FOUND', `case ${id} is not among the imported cases`);
+        const { fingerprint: _fp, ...rest } = c;
+        return rest;
+      });
+      bundle = signExport(this.options.store, cases, at);
+    }
+    return { filename: `veridesk-export-${stamp(at)}.json`, mime: 'application/json', text: `${JSON.stringify(bundle)}\n` };
+  }
+}
