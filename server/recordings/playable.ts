@@ -26,11 +26,16 @@ export interface PlayableLayout {
   size: number;
 }
 
-export function layoutPlayable(row: RecordingRow, chunks: readonly ChunkRow[]): PlayableLayout {
+/**
+ * `original`: the recorded stream as it was written — every chunk whole, no seek header — whose sha256 is the one
+ * in the case log's recording.stopped event, so a lead can check the download against the audit trail offline
+ * (the seek header is derived from the chunks and no digest of it is in the case log).
+ */
+export function layoutPlayable(row: RecordingRow, chunks: readonly ChunkRow[], original = false): PlayableLayout {
   const parts: Part[] = [];
   let at = 0;
   let skip = 0;
-  if (row.seek_object && row.seek_bytes !== null) {
+  if (!original && row.seek_object && row.seek_bytes !== null) {
     parts.push({ chunk: null, from: 0, at, length: row.seek_bytes });
     at += row.seek_bytes;
     skip = row.seek_replaced ?? 0;

@@ -8,6 +8,7 @@
  *   PUT  /api/v1/recordings/:id/seek-header   workstation   octet-stream, X-Chunk-Sha256, X-Replaced-Bytes
  *   POST /api/v1/recordings/:id/complete      workstation   {sha256, chunkListSha256} → status
  *   GET  /api/v1/recordings/:id               lead          the WebM, decrypted on the fly, Range honoured
+ *        …?form=original                                   the stream as recorded, whose sha256 is the case log's
  *   GET  /api/v1/recordings?caseId=…          lead          the case's recordings on the server
  *
  * A workstation token reaches only recordings of cases the server holds under its own workstation; it never
@@ -42,6 +43,7 @@ export interface RecordingPluginOptions extends RecordingOptions {
 const BeginBody = z.object({ caseId: CaseIdSchema }).strict();
 const CompleteBody = z.object({ sha256: z.string().regex(HEX64), chunkListSha256: z.string().regex(HEX64) }).strict();
 const ListQuery = z.object({ caseId: CaseIdSchema });
+const DownloadQuery = z.object({ form: z.enum(['playable', 'original']).default('playable') });
 
 type IdRequest = FastifyRequest<{ Params: { recordingId: string; seq?: string } }>;
 
@@ -154,28 +156,39 @@ export const registerRecordings: FastifyPluginAsync<RecordingPluginOptions> = as
     return reply.header('Cache-Control', 'no-store').send({ recordings: (await recordingsOfCase(db, q.data.caseId)).map(summary) });
   });
 
-  app.get<{ Params: { recordingId: string } }>(`${RECORDINGS_PATH}/:recordingId`, { onRequest: [leadOnly, validId] }, async (request, reply) => {
-    const id = request.params.recordingId;
-    const row = await findRecording(db, id);
-    if (!row) throw new RecordingApiError(404, 'NOT_FOUND', `the server has no recording ${id}`);
-    if (row.state === 'purged' || !row.wrapped_key) throw new RecordingApiError(410, 'PURGED', `recording ${id} was deleted by retention`);
-    if (row.state !== 'complete') throw new RecordingApiError(409, 'INCOMPLETE', `recording ${id} is still being uploaded`);
-    const key = unwrapRecordingKey(keys(), id, row.wrapped_key);
-    const layout = layoutPlayable(row, await chunksOf(db, id));
-    const range = parseRange(request.headers.range, layout.size);
-    reply.header('Cache-Control', 'no-store').header('X-Content-Type-Options', 'nosniff').header('Accept-Ranges', 'bytes').type(row.mime_type);
-    if (range.kind === 'unsatisfiable') {
-      return sendRecordingError(reply.header('Content-Range', `bytes */${layout.size}`), 416, 'RANGE_NOT_SATISFIABLE', `the recording has ${layout.size} bytes`);
-    }
-    const [start, end] = range.kind === 'range' ? [range.start, range.end] : [0, layout.size - 1];
-    if (range.kind === 'range') reply.code(206).header('Content-Range', `bytes ${start}-${end}/${layout.size}`);
-    reply.header('Content-Length', String(Math.max(0, end - start + 1)));
-    log.info({ reqId: request.id, recordingId: id, caseId: row.case_id, lead: request.principal?.name, range: range.kind === 'range' ? `${start}-${end}` : null }, 'recording read');
-    if (request.method === 'HEAD' || end < start) return reply.send();
-    const stream = Readable.from(playableRange(storage, key, row, layout, start, end));
-    // damage found mid-stream cuts the response (Content-Length tells the reader it is short); it is logged here
-    stream.on('error', (error) => log.error({ recordingId: id, err: error.message }, 'recording read failed mid-stream'));
-    return reply.send(stream);
+  // HEAD declared, not Fastify's automatic one: that would set Content-Length 0 on a body-less reply
+  app.route<{ Params: { recordingId: string } }>({
+    method: ['GET', 'HEAD'],
+    url: `${RECORDINGS_PATH}/:recordingId`,
+    onRequest: [leadOnly, validId],
+    handler: async (request, reply) => {
+      const id = request.params.recordingId;
+      const row = await findRecording(db, id);
+      if (!row) throw new RecordingApiError(404, 'NOT_FOUND', `the server has no recording ${id}`);
+      if (row.state === 'purged' || !row.wrapped_key) throw new RecordingApiError(410, 'PURGED', `recording ${id} was deleted by retention`);
+      if (row.state !== 'complete') throw new RecordingApiError(409, 'INCOMPLETE', `recording ${id} is still being uploaded`);
+      const q = DownloadQuery.safeParse(request.query);
+      if (!q.success) throw new RecordingApiError(400, 'INVALID_PAYLOAD', '?form= is playable (default) or original');
+      const original = q.data.form === 'original';
+      const key = unwrapRecordingKey(keys(), id, row.wrapped_key);
+      const layout = layoutPlayable(row, await chunksOf(db, id), original);
+      const range = parseRange(request.headers.range, layout.size);
+      reply.header('Cache-Control', 'no-store').header('X-Content-Type-Options', 'nosniff').header('Accept-Ranges', 'bytes').type(row.mime_type);
+      // the original stream is what the case log's digest covers: say which digest that is
+      if (original) reply.header('X-Recording-Sha256', row.sha256);
+      if (range.kind === 'unsatisfiable') {
+        return sendRecordingError(reply.header('Content-Range', `bytes */${layout.size}`), 416, 'RANGE_NOT_SATISFIABLE', `the recording has ${layout.size} bytes`);
+      }
+      const [start, end] = range.kind === 'range' ? [range.start, range.end] : [0, layout.size - 1];
+      if (range.kind === 'range') reply.code(206).header('Content-Range', `bytes ${start}-${end}/${layout.size}`);
+      reply.header('Content-Length', String(Math.max(0, end - start + 1)));
+      log.info({ reqId: request.id, recordingId: id, caseId: row.case_id, lead: request.principal?.name, range: range.kind === 'range' ? `${start}-${end}` : null }, 'recording read');
+      if (request.method === 'HEAD' || end < start) return reply.send();
+      const stream = Readable.from(playableRange(storage, key, row, layout, start, end));
+      // damage found mid-stream cuts the response (Content-Length tells the reader it is short); it is logged here
+      stream.on('error', (error) => log.error({ recordingId: id, err: error.message }, 'recording read failed mid-stream'));
+      return reply.send(stream);
+    },
   });
 
   // Retention: every instance sweeps; both steps of a purge are idempotent (retention.ts).

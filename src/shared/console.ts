@@ -96,6 +96,7 @@ export function filterToQuery(filter: ConsoleFilter): Record<string, string> {
  * next page is `opened_at <= T AND (opened_at < T OR case_id > ID)`, which every SQL engine answers from an index on
  * (opened_at DESC, case_id) — and unlike OFFSET it never skips or repeats a case when new ones arrive meanwhile.
  */
+export const CONSOLE_PAGE_MAX = 500;
 export const ConsoleCursorSchema = z.string().regex(/^\d{1,16}\.[A-Za-z0-9._:-]{1,64}$/);
 export const encodeCursor = (c: { openedAt: number; caseId: string }): string => `${c.openedAt}.${c.caseId}`;
 export function decodeCursor(cursor: string): { openedAt: number; caseId: string } {
@@ -103,8 +104,24 @@ export function decodeCursor(cursor: string): { openedAt: number; caseId: string
   return { openedAt: Number(cursor.slice(0, dot)), caseId: cursor.slice(dot + 1) };
 }
 
+/**
+ * GET /api/v1/cases?… as the backend will read it: the console filter (ConsoleFilterQuerySchema) plus `cursor` and
+ * `limit`; `agent` is the endpoint's older name for agentId (the workstation sends both while servers catch up).
+ * What the workstation's backend source sends (src/main/console/backend-source.ts) is what this accepts.
+ */
+export function parseLeadCasesQuery(query: Record<string, unknown>): { ok: true; filter: ConsoleFilter; cursor: string | null; limit: number } | { ok: false; message: string } {
+  const { cursor, limit, agent, ...rest } = query;
+  if (agent !== undefined && rest.agentId === undefined) rest.agentId = agent;
+  const c = cursor === undefined ? null : ConsoleCursorSchema.safeParse(cursor);
+  if (c && !c.success) return { ok: false, message: 'bad cursor' };
+  const l = z.coerce.number().int().min(1).max(CONSOLE_PAGE_MAX).default(100).safeParse(limit);
+  if (!l.success) return { ok: false, message: `bad limit (1-${CONSOLE_PAGE_MAX})` };
+  const f = ConsoleFilterQuerySchema.safeParse(rest);
+  if (!f.success) return { ok: false, message: `bad filter: ${f.error.issues[0]?.path.join('.') ?? ''} ${f.error.issues[0]?.message ?? ''}`.trim() };
+  return { ok: true, filter: f.data, cursor: c ? c.data : null, limit: l.data };
+}
+
 export const ConsoleSourceSchema = z.enum(CONSOLE_SOURCES);
-export const CONSOLE_PAGE_MAX = 500;
 
 export const ConsoleListSchema = z
   .object({

@@ -44,9 +44,11 @@ function invoke(method: string, params: unknown): Promise<unknown> {
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  server = await startServer();
-  const leadToken = await createServerToken({ dataDir: server.dataDir }, 'lead-qa', 'lead');
-  workstationToken = await createServerToken({ dataDir: server.dataDir }, 'ws-console', 'workstation');
+  // tokens first: the embedded PGlite belongs to one process at a time
+  const serverDir = await mkdtemp(join(tmpdir(), 'veridesk-console-server-'));
+  const leadToken = await createServerToken({ dataDir: serverDir }, 'lead-qa', 'lead');
+  workstationToken = await createServerToken({ dataDir: serverDir }, 'ws-console', 'workstation');
+  server = await startServer({ dataDir: serverDir });
 
   // an agent's log, seeded the way the desk writes cases; then a bundle of it, forged after signing
   const dataDir = await mkdtemp(join(tmpdir(), 'veridesk-console-e2e-'));
@@ -116,6 +118,7 @@ describe('质检 console in Chromium through the headless host', () => {
     await page.click('[data-testid="console-report-open"]');
     await page.locator('[data-testid="console-report"]').waitFor();
     expect(await page.locator('[data-testid="console-report"]').textContent()).toContain('案件质检报告');
+    await page.screenshot({ path: join(SCREENSHOTS, 'console-report.png'), fullPage: true });
     const pdf = await page.pdf({ format: 'A4' });
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     await page.click('text=返回');

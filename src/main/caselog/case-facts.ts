@@ -54,6 +54,8 @@ CREATE INDEX case_facts_agent        ON case_facts (agent_id, opened_at DESC, ca
 CREATE INDEX case_facts_customer     ON case_facts (customer_ref_hash) WHERE customer_ref_hash IS NOT NULL;
 CREATE INDEX case_facts_service      ON case_facts (service_type, opened_at DESC, case_id);
 CREATE INDEX case_facts_advice       ON case_facts (advice, opened_at DESC, case_id);
+-- advice and decision together: "advised fail, passed anyway" without walking every passed case
+CREATE INDEX case_facts_advice_decision ON case_facts (advice, decision, opened_at DESC, case_id);
 CREATE INDEX case_facts_decision     ON case_facts (decision, opened_at DESC, case_id);
 CREATE INDEX case_facts_review       ON case_facts (review_outcome, opened_at DESC, case_id);
 CREATE INDEX case_facts_disagreement ON case_facts (opened_at DESC, case_id) WHERE disagreement = 1;
@@ -314,6 +316,8 @@ interface Statements {
   get: Database.Statement;
   base: Database.Statement | null;
   upsert: Database.Statement;
+  /** UPDATEs of just the columns that changed, by column list: an index is rewritten only when one of its columns is set. */
+  updates: Map<string, Database.Statement>;
 }
 const statements = new WeakMap<Database.Database, Statements>();
 const UPSERT = `INSERT INTO case_facts (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})
@@ -327,6 +331,7 @@ function statementsOf(db: Database.Database): Statements {
       get: db.prepare('SELECT * FROM case_facts WHERE case_id = ?'),
       base: hasCases ? db.prepare('SELECT case_id, agent_id AS agentId, service_type AS serviceType, opened_at AS openedAt FROM cases WHERE case_id = ?') : null,
       upsert: db.prepare(UPSERT),
+      updates: new Map(),
     };
     statements.set(db, s);
   }
@@ -350,8 +355,19 @@ export function recordCaseFact(db: Database.Database, event: FactEvent, idHash: 
     const base = s.base.get(event.caseId) as { case_id: string; agentId: string; serviceType: string; openedAt: number } | undefined;
     if (base) current = emptyFacts(base.case_id, base);
   }
+  const before = current ? { ...current } : null;
   const next = foldFact(current, event, idHash);
-  if (next) s.upsert.run(next);
+  if (!next) return;
+  if (!before) {
+    s.upsert.run(next);
+    return;
+  }
+  const changed = COLUMNS.filter((c) => c !== 'case_id' && next[c] !== before[c]);
+  if (changed.length === 0) return;
+  const key = changed.join(',');
+  let update = s.updates.get(key);
+  if (!update) s.updates.set(key, (update = db.prepare(`UPDATE case_facts SET ${changed.map((c) => `${c} = @${c}`).join(', ')} WHERE case_id = @case_id`)));
+  update.run(Object.fromEntries([...changed, 'case_id'].map((c) => [c, next[c as keyof FactsRow]])));
 }
 
 /**

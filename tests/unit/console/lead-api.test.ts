@@ -6,6 +6,7 @@ import type { ServerDb } from '../../../server/db/database';
 import { openPglite } from '../../../server/db/database';
 import { migrateServer } from '../../../server/db/migrations';
 import { decodeReviewNote } from '../../../src/shared/console';
+import { verifyBundle } from '../../../src/main/caselog/export-bundle';
 import { ConsoleService } from '../../../src/main/console/console-service';
 import { writeDeskCase } from '../../../src/main/console/demo-seed';
 import { silentLogger } from '../../../src/main/log/logger';
@@ -115,6 +116,24 @@ describe('the console in main against the real server', () => {
     await expect(qa.review({ source: 'backend', caseId: 'case-self', outcome: 'confirmed', note: '', categories: [] })).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/own case/) });
     // local-self is not on the server (it would answer 404): the refusal here is main's own
     await expect(qa.review({ source: 'local', caseId: 'local-self', outcome: 'confirmed', note: '', categories: [] })).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/own case/) });
+  });
+
+  it('exports the selected cases as a signed bundle or CSV, and imports a bundle pinning its signer', async () => {
+    current = tokens.lead;
+    const csv = await qa.export({ source: 'local', format: 'csv', caseIds: ['local-self'] });
+    expect(csv.mime).toBe('text/csv');
+    expect(csv.text.split('\r\n')[1]).toMatch(/^local-self,ws-[^,]+,agent-self,query,/);
+    const exported = await qa.export({ source: 'local', format: 'bundle', caseIds: ['local-self'] });
+    const bundle = JSON.parse(exported.text);
+    expect(verifyBundle(bundle, { expectFingerprint: bundle.signer.fingerprint })).toMatchObject({ ok: true, casesChecked: 1 });
+    const bytes = Buffer.from(exported.text).toString('base64');
+    expect(await qa.importBundle({ bytes, remember: false })).toMatchObject({ ok: false, reason: 'signer_not_pinned' });
+    expect(await qa.importBundle({ bytes, fingerprint: bundle.signer.fingerprint, remember: true })).toMatchObject({ ok: true, imported: 1 });
+    expect((await qa.pinnedSigners()).map((p) => p.fingerprint)).toEqual([bundle.signer.fingerprint]);
+    expect((await qa.list({ source: 'bundle', filter: {}, limit: 10 })).rows.map((r) => r.caseId)).toEqual(['local-self']);
+    // imported cases passed on: signed by this workstation, their chains still verify
+    const passed = JSON.parse((await qa.export({ source: 'bundle', format: 'bundle', caseIds: ['local-self'] })).text);
+    expect(verifyBundle(passed, { expectFingerprint: passed.signer.fingerprint }).ok).toBe(true);
   });
 
   it('the backend source lists the first page, and refuses filters the server does not have yet', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConsoleFilterQuerySchema, ConsoleFilterSchema, filterToQuery, type ConsoleFilter } from '../../../src/shared/console';
+import { ConsoleFilterQuerySchema, ConsoleFilterSchema, filterToQuery, parseLeadCasesQuery, type ConsoleFilter } from '../../../src/shared/console';
 import { listFacts } from '../../../src/main/console/facts-list';
 import { seedConsoleCases, writeDeskCase } from '../../../src/main/console/demo-seed';
 import { tempStore, writeKnownCases, type TempStore } from './fixtures';
@@ -91,5 +91,11 @@ describe('console.list over case facts', () => {
     expect(ConsoleFilterSchema.safeParse({ from: 9, to: 5 }).success).toBe(false);
     expect(ConsoleFilterSchema.safeParse({ advice: 'maybe' }).success).toBe(false);
     expect(ConsoleFilterSchema.safeParse({ sql: '1=1' }).success).toBe(false);
+    // what the backend source sends (filter, the older `agent`, cursor, limit) is what the server will parse
+    const sent = Object.fromEntries(new URLSearchParams({ ...filterToQuery(filter), agent: 'a1', limit: '100', cursor: '1735000000000.case-1' }));
+    expect(parseLeadCasesQuery(sent)).toEqual({ ok: true, filter, cursor: '1735000000000.case-1', limit: 100 });
+    expect(parseLeadCasesQuery({ agent: 'a9' })).toEqual({ ok: true, filter: { agentId: 'a9' }, cursor: null, limit: 100 });
+    expect(parseLeadCasesQuery({ disagreement: 'maybe' }).ok).toBe(false);
+    expect(parseLeadCasesQuery({ cursor: "1' OR 1=1" }).ok).toBe(false);
   });
 });

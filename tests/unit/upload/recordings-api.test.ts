@@ -54,7 +54,7 @@ for (const { storage: fixture, db: dbName, skip, open } of combinations) {
 
     const uploader = (ws: Workstation, extra: Partial<ConstructorParameters<typeof Uploader>[0]> = {}) =>
       new Uploader({ source: ws.source, serverUrl: backend.url, token: ws.token, maxRequestsPerSecond: 0, ...extra });
-    const download = (id: string, headers: Record<string, string> = {}, token = backend.lead) => fetch(`${backend.url}${API}/${id}`, { headers: { ...auth(token), ...headers } });
+    const download = (id: string, headers: Record<string, string> = {}, token = backend.lead, query = '') => fetch(`${backend.url}${API}/${id}${query}`, { headers: { ...auth(token), ...headers } });
     const inject = (method: 'GET' | 'POST' | 'PUT', url: string, token: string, body?: Buffer | object, headers: Record<string, string> = {}) =>
       backend.app.inject({
         method,
@@ -99,6 +99,16 @@ for (const { storage: fixture, db: dbName, skip, open } of combinations) {
       const past = await download(recordingId, { range: `bytes=${playable.length}-` });
       expect(past.status).toBe(416);
       expect(past.headers.get('content-range')).toBe(`bytes */${playable.length}`);
+
+      const head = await fetch(`${backend.url}${API}/${recordingId}`, { method: 'HEAD', headers: auth(backend.lead) });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-length')).toBe(String(playable.length));
+      // the stream as recorded: its sha256 is the one in the case log (recording.stopped), checkable offline
+      const original = await download(recordingId, {}, backend.lead, '?form=original');
+      const originalBody = Buffer.from(await original.arrayBuffer());
+      expect(originalBody.equals(media.webm)).toBe(true);
+      expect(original.headers.get('x-recording-sha256')).toBe(sha(media.webm));
+      expect(a.source.sealed().find((c) => c.recordingId === recordingId)!.sha256).toBe(sha(media.webm));
 
       const listed = await inject('GET', `?caseId=${caseId}`, backend.lead);
       expect(listed.json().recordings).toEqual([expect.objectContaining({ recordingId, caseId, state: 'complete', seekable: true, track: 'customer' })]);
@@ -245,6 +255,16 @@ for (const { storage: fixture, db: dbName, skip, open } of combinations) {
       expect(run).toMatchObject({ completed: 1, chunksSent: 2 });
       expect(Buffer.from(await (await download(recordingId)).arrayBuffer()).equals(Buffer.concat(chunks))).toBe(true);
       expect(await objectsOf(recordingId)).toHaveLength(3);
+      // damage after completion: the download is cut short at that chunk, never served wrong
+      const [, , last] = await objectsOf(recordingId);
+      const blob = (await backend.storage.get(last!))!;
+      blob[40]! ^= 1;
+      await backend.storage.put(last!, blob);
+      const cut = await download(recordingId);
+      expect(cut.status).toBe(200);
+      await expect(cut.arrayBuffer()).rejects.toThrow();
+      const head = await download(recordingId, { range: 'bytes=0-16999' });
+      expect(Buffer.from(await head.arrayBuffer()).equals(Buffer.concat(chunks).subarray(0, 17_000))).toBe(true);
     });
 
     it('a recording whose case is not synced waits (NOT_SYNCED), then goes up once sync has pushed it', async () => {

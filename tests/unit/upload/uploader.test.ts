@@ -128,11 +128,11 @@ describe('uploader', () => {
     record(ws, randomChunks([2_000, 3_000]));
     await syncUp(ws, backend.url);
     const statuses: UploadStatus[] = [];
-    let token: string | undefined;
-    const uploads = new RecordingUploads({ source: ws.source, tokenFor: () => token, log: silentLogger, onStatus: (s) => statuses.push(s), uploader: { intervalMs: 50, maxRequestsPerSecond: 0 } });
+    const held: { token?: string } = {};
+    const uploads = new RecordingUploads({ source: ws.source, tokenFor: () => held.token, log: silentLogger, onStatus: (s) => statuses.push(s), uploader: { intervalMs: 50, maxRequestsPerSecond: 0 } });
     await uploads.connect(backend.url);
     expect(uploads.status()).toMatchObject({ state: 'disabled', server: new URL(backend.url).origin });
-    token = ws.token;
+    held.token = ws.token;
     await uploads.refresh();
     const deadline = Date.now() + 10_000;
     while (uploads.status().pending !== 0 || uploads.status().state !== 'idle') {

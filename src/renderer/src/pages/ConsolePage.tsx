@@ -91,9 +91,9 @@ function ConsoleWorkspace({ leadName }: { leadName: string }) {
   if (report) return <ConsoleReport detail={report} onBack={() => setReport(null)} />;
   return (
     <section className="page console" data-testid="page-console">
-      <header className="console-head">
+      <header className="console-top">
         <h1>{t('console.title')}</h1>
-        <span className="pill" data-testid="console-whoami">
+        <span className="console-whoami" data-testid="console-whoami">
           {t('console.whoami', { name: leadName })}
         </span>
         <label className="console-source">
