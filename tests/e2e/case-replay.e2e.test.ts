@@ -166,6 +166,26 @@ describe('case detail and replay', () => {
     await screenshotWhole(agent, 'case-page.png');
   }, 420_000);
 
+  it('re-analysis of the customer recording shows the report beside the original, and a second run gives the identical report', async () => {
+    expect(caseId).toBeTruthy();
+    const panel = agent.locator('[data-testid="reanalysis-panel"]');
+    const run = async () => {
+      await agent.click('[data-testid="reanalysis-run"]');
+      await expectPoll(async () => (await panel.getAttribute('data-phase')) === 'running', 10_000, 'reanalysis running');
+      await expectPoll(async () => (await panel.getAttribute('data-phase')) !== 'running', 240_000, 'reanalysis finished');
+      expect(await panel.getAttribute('data-phase'), (await agent.locator('[data-testid="reanalysis-error"]').textContent().catch(() => '')) ?? '').toBe('done');
+      return agent.locator('[data-testid="reanalysis-table"]').innerText();
+    };
+    const first = await run();
+    const second = await run();
+    expect(second).toBe(first);
+    // the call's closing summary records the model files and thresholds it decided with: nothing changed since
+    expect(await agent.locator('[data-testid="reanalysis-row"][data-key="model.fr_feature"]').getAttribute('data-comparison')).toBe('same');
+    expect(await agent.locator('[data-testid="reanalysis-row"][data-key="threshold.match"]').getAttribute('data-comparison')).toBe('same');
+    expect(await agent.locator('[data-testid="reanalysis-row"][data-key="advice"]').count()).toBe(1);
+    await screenshotWhole(agent, 'case-reanalysis.png');
+  }, 600_000);
+
   it('a case log tampered with while the host was stopped shows the red banner naming the event', async () => {
     expect(caseId).toBeTruthy();
     const { dataDir } = stack.host;

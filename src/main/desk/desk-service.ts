@@ -287,7 +287,15 @@ export class DeskService {
       verdict: decision === 'pass' ? 'verified' : 'rejected',
       actor,
       reasonCode,
-      summary: { advice: summary.advice, decision, against, checks: summary.checks.map((c) => ({ id: c.id, status: c.status, reason: c.reason, ...(c.band ? { band: c.band } : {}) })) },
+      // the model files and face-match thresholds it decided with: a re-analysis later shows what changed since
+      summary: {
+        advice: summary.advice,
+        decision,
+        against,
+        checks: summary.checks.map((c) => ({ id: c.id, status: c.status, reason: c.reason, ...(c.band ? { band: c.band } : {}) })),
+        modelVersions: report.modelVersions,
+        thresholds: { match: report.thresholds.faceMatch.match, mismatch: report.thresholds.faceMatch.mismatch },
+      },
     });
     desk.decision = { decision, reasonCode: reasonCode ?? null, against, at };
     desk.closed = true;

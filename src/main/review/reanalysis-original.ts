@@ -12,7 +12,7 @@ import { FaceMatchThresholdsSchema, type OriginalReport, type SideCheck } from '
 import { ADVICES, CHECK_IDS, CHECK_STATUSES, type Advice, type Check, type CheckId, type VerificationEvent } from '../../shared/verification';
 import { verificationEventsOf } from '../verification/recorded-events';
 
-/** The desk's closing summary; modelVersions / thresholds only where a desk writes them (it does not today). */
+/** The desk's closing summary; modelVersions / thresholds are written by desks since issue 11 (older cases lack them). */
 const ClosingSummarySchema = z.object({
   advice: z.enum(ADVICES),
   decision: z.enum(DECISIONS),

@@ -11,6 +11,7 @@ import { CaseSummaryPanel } from '../components/case/CaseSummaryPanel';
 import { ChainBanner } from '../components/case/ChainBanner';
 import { EventList } from '../components/case/EventList';
 import { EvidenceGallery } from '../components/case/EvidenceGallery';
+import { ReanalysisPanel } from '../components/case/ReanalysisPanel';
 import { ReplayPanel } from '../components/case/ReplayPanel';
 import type { ReplaySession } from '../components/case/timeline-markers';
 import { useCaseReview } from '../components/case/use-case-review';
@@ -62,6 +63,7 @@ export function CasePage({ caseId }: { caseId: string }) {
               onSession={onSession}
             />
           </div>
+          <ReanalysisPanel caseId={caseId} />
           <EvidenceGallery caseId={caseId} items={review.evidence} />
           <EventList events={review.events} span={session ? { originMs: session.originMs, lengthMs: session.lengthMs } : null} selectedSeq={selectedSeq} onSelect={onEvent} />
         </>
