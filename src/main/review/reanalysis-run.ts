@@ -3,6 +3,9 @@
  * to ffmpeg's stdin: never written to disk in clear). Like `veridesk verify` (src/main/verification/offline.ts):
  * every frame in order through EngineService.analyzeFrame(…, { offline: true }), the engine waiting for each key
  * frame's embedding, the session's clock the video's own time — so the same recording gives the same report.
+ * The frames are the recording's own, each once, at its own presentation time (openVideoStream): a MediaRecorder
+ * WebM has a variable rate, and resampling it to a constant one would repeat frames, which reads as a frozen
+ * (injected) picture to the face-swap screen.
  * Unlike it, the call's recorded facts go in: the device report, the ID number's birth date and gender, and the
  * hand-over-face requests at the moments the agent made them.
  */
@@ -13,16 +16,11 @@ import type { VerificationReport } from '../../shared/verification';
 import { loadManifest } from '../engine/manifest';
 import type { EngineService } from '../engine/service';
 import { analyzeInOrder } from '../engine/timeline';
-import { openVideoStream, readY4m } from '../engine/video';
+import { openVideoStream } from '../engine/video';
 import { VerificationSession, type DeviceInput } from '../verification/session';
 
 /** Not a `call-…` stream: during a live call the scheduler serves the customer first and this one after. */
 export const REANALYSIS_STREAM_ID = 'reanalysis';
-/**
- * The analysis rate. A MediaRecorder WebM has a variable frame rate and y4m has no timestamps, so ffmpeg resamples
- * to this constant rate by the frames' timestamps: frame index / rate is then video time.
- */
-export const REANALYSIS_FPS = 30;
 /** DESIGN.md §5: analysis resolution ≤ 640 px wide. */
 export const REANALYSIS_MAX_WIDTH = 640;
 
@@ -51,6 +49,15 @@ function modelVersions(modelsDir: string, calibrationSha: string): Record<string
   } catch {
     return { fr_feature: calibrationSha };
   }
+}
+
+/**
+ * The recording's mean frame rate, from its frames' times (2 decimals; frames / fps ≈ its length): the rate a
+ * variable-rate WebM states is a guess. The stated one for a single frame.
+ */
+function meanFps(frames: number, lastMs: number, stated: number): number {
+  if (frames < 2 || lastMs <= 0) return stated;
+  return Math.round(((frames - 1) * 1000 * 100) / lastMs) / 100;
 }
 
 /** Feeds the recording into a stream for ffmpeg; a feed that fails cuts the stream and its error is kept. */
@@ -88,16 +95,23 @@ export async function analyzeRecording(engine: EngineService, run: RecordingRunI
   if (run.device) session.setDevice(run.device);
 
   const occlusions = [...run.occlusionAt];
-  const video = { frames: 0, skippedFrames: 0, fps: REANALYSIS_FPS, width: 0, height: 0 };
+  const video = { frames: 0, skippedFrames: 0, fps: 0, width: 0, height: 0 };
+  let decoded = 0;
+  let lastTime = 0;
+  let statedFps = 0;
   // fresh tracking state, whatever ran on this engine before
   engine.releaseStream(REANALYSIS_STREAM_ID);
   const { input, done } = startFeed(run.feed);
-  const { stream, close } = openVideoStream(input, REANALYSIS_MAX_WIDTH, { fps: REANALYSIS_FPS, label: 'the recording' });
+  const { frames, close } = openVideoStream(input, REANALYSIS_MAX_WIDTH, { label: 'the recording' });
   let decodeError: unknown = null;
   try {
-    for await (const f of readY4m(stream)) {
-      videoTime = f.time * 1000;
-      Object.assign(video, { fps: f.fps, width: f.width, height: f.height });
+    for await (const f of frames) {
+      // the frame's presentation time (whole µs), in ms from the first frame
+      videoTime = Math.round(f.time * 1e6) / 1000;
+      decoded++;
+      lastTime = videoTime;
+      statedFps = f.fps;
+      Object.assign(video, { width: f.width, height: f.height });
       // the agent's request, at the moment it was made in the call (the session then watches the next frames)
       while (occlusions.length > 0 && occlusions[0]! <= videoTime) {
         occlusions.shift();
@@ -121,5 +135,6 @@ export async function analyzeRecording(engine: EngineService, run: RecordingRunI
   const feedError = await done;
   if (feedError) throw feedError;
   if (decodeError) throw decodeError;
+  video.fps = meanFps(decoded, lastTime, statedFps);
   return { report: session.report(), idPhoto: { faces: id.faces.length, usable: id.embedding !== null }, video };
 }

@@ -209,6 +209,24 @@ describe.skipIf(!haveModels || !haveFfmpeg)('re-analysis of a real case (engine 
     expect(keys.some((k) => k.startsWith('model.'))).toBe(false);
   });
 
+  it('a 15 fps recording with a stall: the real frame count, and the repeated frames of a resampling never seen as a frozen picture', async () => {
+    // MediaRecorder under load: 15 fps and 0.5 s without a frame (1.2–1.7 s); the timestamps keep the gap
+    const stalled = join(dir, 'stalled.webm');
+    ffmpeg(['-ss', '2.33', '-i', testdata('faces/video/live_blink_talk.mp4'), '-t', '3', '-an', '-vf', "fps=15,scale=320:-2,select='not(between(t,1.2,1.7))'", '-fps_mode', 'passthrough', '-c:v', 'libvpx', '-g', '15', '-b:v', '400k', '-deadline', 'realtime', '-cpu-used', '8', '-f', 'webm', '-live', '1', stalled]);
+    const probe = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-count_frames', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', stalled], { encoding: 'utf8' });
+    const real = Number(probe.stdout.trim());
+    expect(real).toBeGreaterThan(30);
+    const { caseId } = store.openCase({ agentId: AGENT, serviceType: 'query' });
+    store.addEvidence(caseId, { kind: 'id_photo', data: idPhoto, actor: AGENT });
+    await record(recordings, caseId, 'call-stalled000000001', readFileSync(stalled), Date.now());
+    const r = await reanalyzeCase({ store, recordings, engine, modelsDir }, caseId);
+    expect(r.inputs.video).toMatchObject({ frames: real, skippedFrames: 0 });
+    const swap = check(r, 'face_swap');
+    expect((swap.details!.signals as Array<{ id: string }>).find((s) => s.id === 'frozen')).toMatchObject({ status: 'pass', reason: 'moving' });
+    expect(swap.reason).not.toBe('frozen_video');
+    expect(check(r, 'face_match')).toMatchObject({ status: 'pass', band: 'match' });
+  });
+
   it('a purged recording: a clear NOT_FOUND (function and CLI), no engine work', async () => {
     const purgeDir = mkdtempSync(join(tmpdir(), 'vd-reanalysis-purge-'));
     const purgeDb = join(purgeDir, 'cases.db');

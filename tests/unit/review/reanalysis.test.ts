@@ -22,16 +22,18 @@ import { StaticKeyProvider } from '../../../src/main/caselog/key-provider';
 import { CaseStore } from '../../../src/main/caselog/store';
 import { DeskService, type ActiveCall } from '../../../src/main/desk/desk-service';
 import type { EngineService } from '../../../src/main/engine/service';
-import { openVideoStream, readY4m } from '../../../src/main/engine/video';
+import { openVideoStream } from '../../../src/main/engine/video';
 import { silentLogger } from '../../../src/main/log/logger';
 import { RecordingService } from '../../../src/main/recording/recording-service';
 import { reanalysisJson, reanalyzeCase } from '../../../src/main/review/reanalysis';
 import { originalReport } from '../../../src/main/review/reanalysis-original';
 import { idNumberStandIn, toVideoTime, withCallOutcomes } from '../../../src/main/review/reanalysis-recorded';
 import { VerificationSession } from '../../../src/main/verification/session';
+import { testdata } from '../../support/testdata';
 import { calibration, frame, frames, identity, idPhoto, sample } from '../verification/builder';
 
 const haveFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
+const haveFfprobe = spawnSync('ffprobe', ['-version'], { stdio: 'ignore' }).status === 0;
 const AGENT = 'agent-7';
 const PERSON = identity(1);
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 1, 2, 3]);
@@ -174,7 +176,9 @@ describe('the case log', () => {
   it("reads the call's report from the closing summary, scores from the check events", async () => {
     const caseId = await deskCall(Date.now());
     const original = originalReport('query', store.events(caseId))!;
-    expect(original).toMatchObject({ source: 'closing_summary', advice: 'pass', decision: 'pass', against: false, spokenCode: { status: 'not_run', reason: 'not_issued' }, modelVersions: null, thresholds: { match: 0.5, mismatch: 0.2 } });
+    expect(original).toMatchObject({ source: 'closing_summary', advice: 'pass', decision: 'pass', against: false, spokenCode: { status: 'not_run', reason: 'not_issued' }, thresholds: { match: 0.5, mismatch: 0.2 } });
+    // the desk records the model files it decided with (here the calibration's feature model)
+    expect(original.modelVersions).toEqual(expect.objectContaining({ fr_feature: expect.any(String) }));
     const face = original.checks.find((c) => c.id === 'face_match')!;
     expect(face).toMatchObject({ status: 'pass', reason: 'match_band', band: 'match' });
     expect(face.score).toBeCloseTo(0.9, 1);
@@ -245,7 +249,7 @@ describe('the case log', () => {
       } as unknown as EngineService;
     }
 
-    it('decodes through stdin at the analysis rate, replays the call, and gives the same bytes twice', async () => {
+    it('decodes through stdin frame for frame, replays the call, and gives the same bytes twice', async () => {
       const t0 = Date.now();
       const caseId = await (async () => {
         const { caseId } = store.openCase({ agentId: AGENT, serviceType: 'query' });
@@ -264,11 +268,11 @@ describe('the case log', () => {
       const seen: Frame[] = [];
       const engine = scriptedEngine(seen);
       const first = await reanalyzeCase({ store, recordings, engine }, caseId);
-      // 15 fps resampled to 30 by timestamps: frame i is at i/30 s of video
-      expect(seen).toHaveLength(90);
-      expect(seen.slice(0, 3).map((f) => f.capturedAt)).toEqual([0, 1000 / 30, 2000 / 30]);
+      // the recording's own 45 frames at their own times (WebM timestamps are whole ms), none repeated
+      expect(seen).toHaveLength(45);
+      expect(seen.slice(0, 4).map((f) => f.capturedAt)).toEqual([0, 67, 133, 200]);
       expect(new Set(seen.map((f) => f.streamId))).toEqual(new Set(['reanalysis']));
-      expect(first.inputs).toMatchObject({ date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), video: { frames: 90, fps: 30, width: 160, height: 120 }, recorded: { device: true, idNumber: true, occlusionTests: 1 } });
+      expect(first.inputs).toMatchObject({ date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), video: { frames: 45, fps: 15, width: 160, height: 120 }, recorded: { device: true, idNumber: true, occlusionTests: 1 } });
       expect(first.original).toBeNull();
       expect(first.differences).toEqual([]);
       const swap = first.reanalysis.checks.find((c) => c.id === 'face_swap')!;
@@ -283,11 +287,90 @@ describe('the case log', () => {
       expect(reanalysisJson(await reanalyzeCase({ store, recordings, engine: scriptedEngine([]) }, caseId))).toBe(json);
     });
 
+    /**
+     * A MediaRecorder-like WebM of a real face video: 15 fps, VP8, with a 0.5 s stall (1.2–1.7 s: no frames, the
+     * timestamps jump, as when the encoder falls behind).
+     */
+    const stalledWebm = () =>
+      execFileSync(
+        'ffmpeg',
+        [
+          '-v', 'error', '-i', testdata('faces/video/live_blink_talk.mp4'), '-t', '4', '-an',
+          '-vf', "fps=15,scale=240:240,select='not(between(t,1.2,1.7))'", '-fps_mode', 'passthrough',
+          '-c:v', 'libvpx', '-g', '15', '-b:v', '250k', '-deadline', 'realtime', '-cpu-used', '8', '-f', 'webm', '-live', '1', '-',
+        ],
+        { maxBuffer: 64 << 20 },
+      );
+
+    /** The recording's real frames and their times (ms), as ffprobe reads them from the bytes. */
+    const probeFrames = (bytes: Buffer): number[] =>
+      execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', '-i', 'pipe:0'], { input: bytes, maxBuffer: 16 << 20 })
+        .toString()
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => Math.round(Number(l.split(',')[0]) * 1000));
+
+    /** FNV-1a over a sample of the picture: the same bytes, the same value. */
+    function pictureHash(rgba: Uint8Array): number {
+      let h = 0x811c9dc5;
+      for (let i = 0; i < rgba.length; i += 61) h = Math.imul(h ^ rgba[i]!, 0x01000193) >>> 0;
+      return h;
+    }
+
+    /**
+     * Landmarks that follow the picture, like the real engine's: a repeated (byte-identical) frame gives exactly
+     * the previous landmarks, a new one moves them by a camera's sub-pixel jitter. A key frame every 3rd frame.
+     */
+    function pictureEngine(seen: Array<{ capturedAt: number; picture: number }>): EngineService {
+      return {
+        status: () => ({ state: 'ready', provider: 'cpu', restarts: 0 }),
+        getCalibration: () => calibration(),
+        analyzeImage: async () => idPhoto(PERSON),
+        analyzeFrame: async (f: Frame): Promise<FrameAnalysis> => {
+          const picture = pictureHash(f.rgba);
+          const i = seen.length;
+          seen.push({ capturedAt: f.capturedAt, picture });
+          const a = frame({ t: f.capturedAt, streamId: f.streamId, moving: false, ...(i % 3 === 0 ? { embedding: sample(PERSON, i) } : {}) });
+          const phase = (picture % 10_000) / 100;
+          a.primary!.landmarks = (a.primary!.landmarks ?? []).map(([x, y], k) => [x + 0.4 * Math.sin(phase + k), y + 0.4 * Math.cos(phase + k)]);
+          return a;
+        },
+        releaseStream: () => {},
+        whenReady: async () => {},
+      } as unknown as EngineService;
+    }
+
+    it.skipIf(!haveFfprobe)("a 15 fps recording with a stall: its own frames, once each, at their own times; no 'frozen' picture", async () => {
+      const bytes = stalledWebm();
+      const real = probeFrames(bytes);
+      // the stall is in the recording: one gap of ~0.6 s between two frames
+      expect(Math.max(...real.slice(1).map((t, i) => t - real[i]!))).toBeGreaterThan(500);
+      const { caseId } = store.openCase({ agentId: AGENT, serviceType: 'query' });
+      const { recordingId } = recordings.start({ caseId, callId: 'call-unit000000000003', track: 'customer', mimeType: 'video/webm', startedAt: Date.now(), actor: AGENT });
+      for (let seq = 0, at = 0; at < bytes.length; seq++, at += 20_000) recordings.appendChunk(recordingId, seq, bytes.subarray(at, at + 20_000));
+      await recordings.stop(recordingId);
+      store.addEvidence(caseId, { kind: 'id_photo', data: JPEG, actor: AGENT });
+
+      const seen: Array<{ capturedAt: number; picture: number }> = [];
+      const result = await reanalyzeCase({ store, recordings, engine: pictureEngine(seen) }, caseId);
+      // the real frame count (not twice it, no stall filled in), each at its presentation time
+      expect(seen.map((f) => f.capturedAt)).toEqual(real.map((t) => t - real[0]!));
+      expect(result.inputs.video).toMatchObject({ frames: real.length, skippedFrames: 0, width: 240, height: 240 });
+      expect(result.inputs.video.fps).toBeCloseTo((real.length - 1) / ((real.at(-1)! - real[0]!) / 1000), 2);
+      // no frame analysed twice: no two neighbours are the same picture
+      expect(seen.filter((f, i) => i > 0 && f.picture === seen[i - 1]!.picture)).toEqual([]);
+      const swap = result.reanalysis.checks.find((c) => c.id === 'face_swap')!;
+      const signals = swap.details!.signals as Array<{ id: string; status: string; reason: string }>;
+      expect(signals.find((s) => s.id === 'frozen')).toMatchObject({ status: 'pass', reason: 'moving' });
+      expect(swap.reason).not.toBe('frozen_video');
+      expect(swap.status).toBe('pass');
+    });
+
     it('openVideoStream: a stream that is not video is CORRUPT_INPUT', async () => {
-      const { stream, close } = openVideoStream(Readable.from([Buffer.from('definitely not a webm file')]), 640, { fps: 30, label: 'the recording' });
+      const { frames, close } = openVideoStream(Readable.from([Buffer.from('definitely not a webm file')]), 640, { label: 'the recording' });
       try {
         const error = await (async () => {
-          for await (const _ of readY4m(stream)) void _;
+          for await (const _ of frames) void _;
         })().then(
           () => null,
           (e: unknown) => e,
