@@ -32,8 +32,9 @@ export class MediaTokens {
     const match = TOKEN.exec(token);
     if (!match) return 'malformed';
     const [, stamp = '', mac = ''] = match;
-    const given = Buffer.from(mac, 'base64url');
-    const expected = this.mac(recordingId, stamp);
+    // compared as text: base64url's last character carries spare bits, so decoding would accept other spellings
+    const given = Buffer.from(mac, 'ascii');
+    const expected = Buffer.from(this.mac(recordingId, stamp).toString('base64url'), 'ascii');
     // the MAC first (constant time), so a forged expiry tells nothing about the key
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
     return parseInt(stamp, 36) > this.now() ? 'ok' : 'expired';
