@@ -5,11 +5,7 @@
  * page deep in the list) and of each statistic, through the real routes (app.inject: auth, validation, SQL,
  * serialisation; no socket), with the index each list query's plan uses. --explain also prints
  * EXPLAIN (ANALYZE) of every query (what docs/lead-api.md shows).
- *
- * The cases are seeded straight into the summary columns with one INSERT … SELECT FROM generate_series (the
- * sync path is bench/store.ts's business): 60 agents, 40 workstations, a year of openings, realistic shares of
- * advice, overrides, escalations, failed checks and reviews; pseudo-random but deterministic (hashint4), so
- * both databases and every run hold the same cases.
+ * The cases are seeded in SQL (bench/lead-seed.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -24,6 +20,7 @@ import { encodeCursor, filterOf, LeadListQuerySchema, type LeadFilter } from '..
 import { statsSql } from '../server/leads/stats';
 import { startPostgres } from '../server/testing/pg-harness';
 import { silentLogger } from '../src/main/log/logger';
+import { customerHashSql, LEAD_SEED_SQL, SEED_NOW as NOW } from './lead-seed';
 import { percentile, round2 } from './stats';
 
 const arg = (name: string, fallback: number) => {
@@ -39,44 +36,7 @@ const say = (line = '') => {
 };
 
 const DAY = 86_400_000;
-const NOW = Date.UTC(2026, 0, 1);
 
-// u(k): a deterministic "random" number in [0, 1) per case i and stream k
-const u = (k: number) => `((hashint4(i * 97 + ${k}) & 2147483647) % 1000000) / 1000000.0`;
-const SEED = `
-INSERT INTO cases (case_id, workstation, agent_id, service_type, id_masked, id_hash, customer_ref_hash, opened_at, decided_at, closed_at,
-  verdict, advice, decision, against_advice, reason_code, escalated, challenges, id_photos, reverified, failed_checks, review_outcome, reviewed_at,
-  last_seq, last_hash)
-SELECT 'case-' || lpad(i::text, 7, '0'), 'ws-' || lpad(floor(r.w * 40)::int::text, 2, '0'), 'agent-' || lpad(floor(r.a * 60)::int::text, 2, '0'),
-  (ARRAY['consult', 'query', 'operate', 'transact'])[1 + (r.s * 4)::int % 4], '110***********0012', md5(i::text),
-  CASE WHEN r.c < 0.6 THEN encode(sha256(('customer-' || (r.c * 50000)::int)::bytea), 'hex') END,
-  o.opened, CASE WHEN d.decision IS NOT NULL THEN o.opened + 60000 + (r.h * 540000)::bigint END,
-  CASE WHEN d.decision IS NOT NULL OR r.open < 0.07 THEN o.opened + 61000 + (r.h * 540000)::bigint END,
-  CASE d.decision WHEN 'pass' THEN 'verified' WHEN 'fail' THEN 'rejected' ELSE CASE WHEN r.open < 0.07 THEN 'abandoned' END END,
-  d.advice, d.decision, NULL,
-  CASE WHEN d.against THEN (ARRAY['id_photo_old', 'appearance_changed', 'poor_lighting_or_camera', 'glasses_mask_or_makeup', 'verified_other_means',
-    'suspected_impostor', 'suspected_coaching', 'document_doubtful', 'customer_refused_checks', 'engine_error'])[1 + (r.rc * 10)::int % 10] END,
-  r.e < 0.03, CASE WHEN r.rv < 0.05 THEN 2 ELSE 1 END, 1, r.rv < 0.05,
-  ARRAY(SELECT k FROM (VALUES ('face_swap', r.f1 < 0.01), ('id_consistency', r.f2 < 0.01), ('liveness', r.f3 < 0.05), ('mismatch', r.f4 < 0.05),
-    ('presence', r.f5 < 0.02), ('quality', r.f6 < 0.15), ('spoken_code', r.f7 < 0.02)) AS f (k, hit) WHERE hit),
-  CASE WHEN r.rev < 0.08 THEN CASE WHEN r.rev < 0.056 THEN 'confirmed' WHEN r.rev < 0.068 THEN 'overturned' WHEN r.rev < 0.076 THEN 'process_not_followed' ELSE 'needs_followup' END END,
-  CASE WHEN r.rev < 0.08 THEN o.opened + 2 * ${DAY} END,
-  12, md5('h' || i::text) || md5('t' || i::text)
-FROM generate_series(1, $1::int) AS i
-CROSS JOIN LATERAL (SELECT ${u(1)} AS w, ${u(2)} AS a, ${u(3)} AS s, ${u(4)} AS c, ${u(5)} AS h, ${u(6)} AS open, ${u(7)} AS adv, ${u(8)} AS dec,
-  ${u(9)} AS rc, ${u(10)} AS e, ${u(11)} AS rv, ${u(12)} AS f1, ${u(13)} AS f2, ${u(14)} AS f3, ${u(15)} AS f4, ${u(16)} AS f5, ${u(17)} AS f6,
-  ${u(18)} AS f7, ${u(19)} AS rev, ${u(20)} AS t) AS r
-CROSS JOIN LATERAL (SELECT ${NOW}::bigint - (i::bigint * ${365 * DAY} / $1::int) - (r.t * 3600000)::bigint AS opened) AS o
-CROSS JOIN LATERAL (SELECT CASE WHEN r.adv < 0.7 THEN 'pass' WHEN r.adv < 0.9 THEN 'review' ELSE 'fail' END AS advice) AS a0
-CROSS JOIN LATERAL (SELECT a0.advice,
-  CASE WHEN r.open < 0.05 THEN NULL
-       WHEN a0.advice = 'pass' THEN CASE WHEN r.dec < 0.95 THEN 'pass' ELSE 'fail' END
-       WHEN a0.advice = 'review' THEN CASE WHEN r.dec < 0.6 THEN 'pass' ELSE 'fail' END
-       ELSE CASE WHEN r.dec < 0.15 THEN 'pass' ELSE 'fail' END END AS decision) AS d0
-CROSS JOIN LATERAL (SELECT d0.advice, d0.decision,
-  d0.decision IS NOT NULL AND CASE WHEN d0.decision = 'pass' THEN d0.advice <> 'pass' ELSE d0.advice = 'pass' END AS against) AS d`;
-
-const H = (n: number) => `encode(sha256(('customer-' || ${n})::bytea), 'hex')`;
 
 /** The list queries: [name, query parameters]. */
 function listQueries(deepCursor: string, customerHash: string): [string, Record<string, string>][] {
@@ -149,7 +109,7 @@ async function time(app: FastifyInstance, token: string, url: string): Promise<{
 async function benchOne(name: string, db: ServerDb) {
   await migrateServer(db);
   const t0 = performance.now();
-  await db.query(SEED, [CASES]);
+  await db.query(LEAD_SEED_SQL, [CASES]);
   await db.query('ANALYZE cases');
   const seedS = (performance.now() - t0) / 1000;
   const token = await createToken(db, `bench-lead-${Date.now().toString(36)}`, 'lead');
@@ -157,7 +117,7 @@ async function benchOne(name: string, db: ServerDb) {
   const app = await buildServer({ db, logger: silentLogger, rateLimit: false });
   say(`\n${name}: ${CASES} cases seeded in ${seedS.toFixed(1)} s`);
   const deep = (await db.query<{ opened_at: number; case_id: string }>('SELECT opened_at, case_id FROM cases ORDER BY opened_at DESC, case_id OFFSET $1 LIMIT 1', [Math.min(CASES - 1, 50_000)])).rows[0]!;
-  const customer = (await db.query<{ h: string }>(`SELECT ${H(1234)} AS h`)).rows[0]!.h;
+  const customer = (await db.query<{ h: string }>(`SELECT ${customerHashSql(1234)} AS h`)).rows[0]!.h;
   const list: Timing[] = [];
   const plans: { name: string; plan: string }[] = [];
   say(`  GET /api/v1/lead/cases, 100 rows a page, ${RUNS} runs each:`);

@@ -10,7 +10,9 @@
  *
  * Indexes: every list filter has one that also yields the list's order (opened_at DESC, case_id), so a page is
  * one index range scan under the keyset cursor whatever page it is; rare yes/no facts use partial indexes (a
- * query must then say the literal, `AND disagreement`, which ./query.ts does). The old cases_opened and
+ * query must then say the literal, `AND disagreement`, which ./query.ts does) — failed checks too, one partial
+ * index per kind (the kinds of src/shared/console.ts at this version, written out: a migration is frozen). A GIN
+ * index on the array gives no order, so a page needed a bitmap of every match plus a sort. The old cases_opened and
  * cases_agent indexes are replaced by their keyset forms (the old GET /api/v1/cases uses those as well).
  * No `;` followed by a line break inside a statement: migrateServer splits on that.
  */
@@ -131,7 +133,13 @@ CREATE INDEX cases_customer_keyset ON cases (customer_ref_hash, opened_at DESC, 
 CREATE INDEX cases_disagreement_keyset ON cases (opened_at DESC, case_id) WHERE disagreement;
 CREATE INDEX cases_escalated_keyset ON cases (opened_at DESC, case_id) WHERE escalated;
 CREATE INDEX cases_reverified_keyset ON cases (opened_at DESC, case_id) WHERE reverified;
-CREATE INDEX cases_failed_checks ON cases USING gin (failed_checks);
+CREATE INDEX cases_failed_quality_keyset ON cases (opened_at DESC, case_id) WHERE 'quality' = ANY (failed_checks);
+CREATE INDEX cases_failed_liveness_keyset ON cases (opened_at DESC, case_id) WHERE 'liveness' = ANY (failed_checks);
+CREATE INDEX cases_failed_mismatch_keyset ON cases (opened_at DESC, case_id) WHERE 'mismatch' = ANY (failed_checks);
+CREATE INDEX cases_failed_presence_keyset ON cases (opened_at DESC, case_id) WHERE 'presence' = ANY (failed_checks);
+CREATE INDEX cases_failed_face_swap_keyset ON cases (opened_at DESC, case_id) WHERE 'face_swap' = ANY (failed_checks);
+CREATE INDEX cases_failed_id_consistency_keyset ON cases (opened_at DESC, case_id) WHERE 'id_consistency' = ANY (failed_checks);
+CREATE INDEX cases_failed_spoken_code_keyset ON cases (opened_at DESC, case_id) WHERE 'spoken_code' = ANY (failed_checks);
 CREATE INDEX cases_case_id_prefix ON cases (case_id text_pattern_ops);
 CREATE INDEX reviews_case ON reviews (case_id, review_id);
 `;

@@ -141,7 +141,11 @@ export function leadWhere(filter: LeadFilter, keyset: Keyset | null = null): Sql
   if (filter.review === 'unreviewed') where.push('review_outcome IS NULL');
   else if (filter.review === 'reviewed') where.push('review_outcome IS NOT NULL');
   else if (filter.review) where.push(`review_outcome = ${bind(filter.review)}`);
-  if (filter.failedCheck) where.push(`failed_checks @> ARRAY[${bind(filter.failedCheck)}]::text[]`);
+  // the kind as a literal (the schema allows only FAILED_CHECK_KINDS): each has its partial index, matched by predicate
+  if (filter.failedCheck) {
+    if (!(FAILED_CHECK_KINDS as readonly string[]).includes(filter.failedCheck)) throw new Error(`not a failed-check kind: ${filter.failedCheck}`);
+    where.push(`'${filter.failedCheck}' = ANY (failed_checks)`);
+  }
   if (keyset) {
     // (opened_at DESC, case_id ASC) after the last row: mixed directions, so no row comparison; the first
     // conjunct is the index range, the second picks up ties on opened_at

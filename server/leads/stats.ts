@@ -1,6 +1,6 @@
 /**
  * GET /api/v1/lead/stats: per day or per agent, and in total, computed in one SQL statement (GROUP BY GROUPING
- * SETS: the groups and the total from one scan of the matching cases; the override reasons grouped the same way),
+ * SETS: the groups and the total from one aggregation; the override reasons grouped the same way),
  * so 100,000 cases never cross into JavaScript. The numbers are the console's (src/shared/console.ts
  * ConsoleStatRow), with these definitions:
  * - pass rate = passed / decided: cases whose verdict is `verified` among those with an agent decision;
@@ -51,13 +51,13 @@ export function statsSql(filter: LeadFilter, groupBy: StatsGroup, tzOffsetMinute
   const params = [...where.params];
   // the day in the lead's zone (bigint division truncates; opening times are after 1970)
   const key = groupBy === 'day' ? `(opened_at + $${params.push(tzOffsetMinutes * 60_000)}::bigint) / ${DAY_MS}` : `COALESCE(agent_id, '')`;
+  // Two reads of the matching cases, not one shared CTE: a CTE used twice is materialised, which cost more (on
+  // 100,000 cases, ~30 %) than reading again — the override reasons read only the disagreements, from their
+  // partial index. `j` joins a group to its reasons (the total's key is NULL, so it gets its own).
+  const join = `CASE WHEN GROUPING(k) = 1 THEN 'total' ELSE 'k:' || k::text END`;
   const sql = `
-WITH c AS (
-  SELECT ${key} AS k, opened_at, decided_at, advice, decision, verdict, disagreement, reason_code, escalated, reverified, failed_checks
-  FROM cases ${where.sql}
-),
-agg AS (
-  SELECT GROUPING(k) AS g, k,
+WITH agg AS (
+  SELECT ${join} AS j, GROUPING(k) AS g, k,
     count(*)::int AS cases,
     count(*) FILTER (WHERE decision IS NOT NULL)::int AS decided,
     count(*) FILTER (WHERE decision IS NOT NULL AND verdict = 'verified')::int AS passed,
@@ -67,15 +67,18 @@ agg AS (
     count(*) FILTER (WHERE reverified)::int AS reverified,
     avg(decided_at - opened_at) FILTER (WHERE decided_at IS NOT NULL) AS avg_handle_ms,
     ${FAILED_CHECK_KINDS.map((kind) => `count(*) FILTER (WHERE '${kind}' = ANY (failed_checks))::int AS ${failColumn(kind)}`).join(',\n    ')}
-  FROM c GROUP BY GROUPING SETS ((k), ())
+  FROM (SELECT ${key} AS k, opened_at, decided_at, advice, decision, verdict, disagreement, escalated, reverified, failed_checks FROM cases ${where.sql}) c
+  GROUP BY GROUPING SETS ((k), ())
 ),
 reasons AS (
-  SELECT GROUPING(k) AS g, k, reason, count(*)::int AS n
-  FROM (SELECT k, COALESCE(reason_code, '') AS reason FROM c WHERE disagreement) d
+  SELECT ${join} AS j, reason, count(*)::int AS n
+  FROM (SELECT ${key} AS k, COALESCE(reason_code, '') AS reason FROM cases ${where.sql ? `${where.sql} AND` : 'WHERE'} disagreement) d
   GROUP BY GROUPING SETS ((k, reason), (reason))
 ),
-ovr AS (SELECT g, k, jsonb_object_agg(reason, n) AS overrides FROM reasons GROUP BY g, k)
-SELECT agg.*, ovr.overrides FROM agg LEFT JOIN ovr ON ovr.g = agg.g AND ovr.k IS NOT DISTINCT FROM agg.k
+ovr AS (SELECT j, jsonb_object_agg(reason, n) AS overrides FROM reasons GROUP BY j)
+SELECT agg.g, agg.k, agg.cases, agg.decided, agg.passed, agg.compared, agg.disagreements, agg.escalations, agg.reverified, agg.avg_handle_ms,
+  ${FAILED_CHECK_KINDS.map((kind) => `agg.${failColumn(kind)}`).join(', ')}, ovr.overrides
+FROM agg LEFT JOIN ovr ON ovr.j = agg.j
 ORDER BY agg.g, agg.k`;
   return { sql, params };
 }

@@ -8,8 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../../server/app';
 import { createToken } from '../../../server/auth/tokens';
-import type { ServerDb } from '../../../server/db/database';
-import { migrateServer } from '../../../server/db/migrations';
+import { openPglite, type ServerDb } from '../../../server/db/database';
+import { migrateServer, SERVER_MIGRATIONS } from '../../../server/db/migrations';
 import { failedKind } from '../../../server/leads/case-summary';
 import { LEAD_BACKFILL } from '../../../server/leads/migration';
 import { startPostgres } from '../../../server/testing/pg-harness';
@@ -459,6 +459,31 @@ for (const backend of dbBackends(pgStart)) {
         for (const stmt of LEAD_BACKFILL.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) await tx.query(stmt);
       });
       expect(await snapshot()).toEqual(before);
+    });
+
+    it('upgrading a version-5 database gives its stored cases the same summary as ingest', async () => {
+      const old = await openPglite();
+      try {
+        await old.transaction(async (tx) => {
+          await tx.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+          for (const m of SERVER_MIGRATIONS.filter((x) => x.version <= 5)) {
+            for (const stmt of m.sql.split(/;\s*\n/).map((x) => x.trim()).filter(Boolean)) await tx.query(stmt);
+            await tx.query('INSERT INTO schema_migrations (version) VALUES ($1)', [m.version]);
+          }
+        });
+        // the rows as version 5 stored them: json_populate_recordset keeps the columns the old tables have
+        for (const table of ['cases', 'events', 'reviews']) {
+          const { rows } = await db.query(`SELECT * FROM ${table}`);
+          await old.query(`INSERT INTO ${table} SELECT * FROM json_populate_recordset(NULL::${table}, $1::json)`, [JSON.stringify(rows)]);
+        }
+        expect((await old.query<{ n: number }>('SELECT count(*)::int AS n FROM cases')).rows[0]!.n).toBeGreaterThan(30);
+        await migrateServer(old);
+        const columns = 'case_id, customer_ref_hash, advice, decision, against_advice, reason_code, escalated, decided_at, challenges, id_photos, reverified, failed_checks, review_outcome, reviewed_at, disagreement';
+        const snapshot = async (d: ServerDb) => (await d.query(`SELECT ${columns} FROM cases ORDER BY case_id`)).rows;
+        expect(await snapshot(old)).toEqual(await snapshot(db));
+      } finally {
+        await old.close();
+      }
     });
 
     it('rate-limits statistics per token more strictly than the rest', async () => {
