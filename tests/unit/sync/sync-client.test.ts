@@ -83,7 +83,9 @@ describe('sync client', () => {
     expect(client.status()).toMatchObject({ state: 'backoff', pending: total, lastError: { code: 'UNAVAILABLE' } });
     const app = await startApp(port); // the server comes back
     const deadline = Date.now() + 20_000;
-    while (store.pendingCount() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // drained AND the run that drained it finished (it still pulls review outcomes after the last ack)
+    const recovered = () => statuses.some((s) => s.state === 'idle' && s.lastSuccessAt !== null && s.lastError === null);
+    while ((store.pendingCount() > 0 || !recovered()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await client.stop();
     await app.close();
     expect(store.pendingCount()).toBe(0);
