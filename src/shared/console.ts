@@ -3,16 +3,18 @@
  * with filters and keyset pagination, statistics, a reproducible sample, reviews, bundle imports and exports.
  * Node-free (main, the renderer and the backend share it).
  *
- * ConsoleFilterSchema is THE filter of the console, and the backend's GET /api/v1/cases is meant to take the same
- * one (ConsoleFilterQuerySchema reads it from a query string; filterToQuery writes it): the workstation's local
- * and imported sources and the backend then answer the same question in the same words.
+ * ConsoleFilterSchema is THE filter of the console, and the backend's lead API (GET /api/v1/lead/cases and
+ * /api/v1/lead/stats, server/leads/query.ts) takes the same names and values (filterToQuery writes them;
+ * ConsoleFilterQuerySchema reads them back): the workstation's local and imported sources and the backend answer
+ * the same question in the same words. The one filter the backend source cannot send is the customer reference
+ * (src/main/console/backend-source.ts says why).
  */
 import { z } from 'zod';
 import { CaseIdSchema, REVIEW_OUTCOMES, SERVICE_TYPES, VERDICTS, type CaseEvent, type Review, type ReviewOutcome, type ServiceType } from './cases';
 import { DECISIONS, OVERRIDE_REASONS } from './desk';
 import { ADVICES } from './verification';
 
-/** local: this workstation's case log; bundle: signed bundles the lead imported; backend: the lead API (GET /api/v1/cases). */
+/** local: this workstation's case log; bundle: signed bundles the lead imported; backend: the lead API (GET /api/v1/lead/*). */
 export const CONSOLE_SOURCES = ['local', 'bundle', 'backend'] as const;
 export type ConsoleSource = (typeof CONSOLE_SOURCES)[number];
 
@@ -41,7 +43,7 @@ export const ConsoleFilterSchema = z
     /** A case id or the start of one (at least 4 characters). */
     caseId: z.string().regex(/^[A-Za-z0-9._:-]{4,64}$/).optional(),
     agentId: ShortText.optional(),
-    /** Compared through a keyed hash only (main hashes it; nothing stores or logs it in clear). */
+    /** Compared through a keyed hash only (main hashes it; nothing stores or logs it in clear). Local and bundle sources only: the backend source refuses it (the hash key is per workstation). */
     customerRef: ShortText.optional(),
     /** Inclusive lower bound on the case's opening time. */
     from: EpochMs.optional(),
@@ -64,7 +66,7 @@ export const ConsoleFilterSchema = z
 export type ConsoleFilter = z.infer<typeof ConsoleFilterSchema>;
 
 const boolText = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-/** The same filter read from a URL query string (every value a string), for the backend's GET /api/v1/cases. */
+/** The same filter read from a URL query string (every value a string): the inverse of filterToQuery. */
 export const ConsoleFilterQuerySchema = z
   .object({
     caseId: z.string().optional(),
@@ -92,9 +94,10 @@ export function filterToQuery(filter: ConsoleFilter): Record<string, string> {
 }
 
 /**
- * Keyset cursor over (opened_at DESC, case_id ASC): `<openedAt>.<caseId>` of the last row of the page before. The
- * next page is `opened_at <= T AND (opened_at < T OR case_id > ID)`, which every SQL engine answers from an index on
- * (opened_at DESC, case_id) — and unlike OFFSET it never skips or repeats a case when new ones arrive meanwhile.
+ * Keyset cursor of the local and bundle sources over (opened_at DESC, case_id ASC): `<openedAt>.<caseId>` of the
+ * last row of the page before. The next page is `opened_at <= T AND (opened_at < T OR case_id > ID)`, which every
+ * SQL engine answers from an index on (opened_at DESC, case_id) — and unlike OFFSET it never skips or repeats a
+ * case when new ones arrive meanwhile.
  */
 export const CONSOLE_PAGE_MAX = 500;
 export const ConsoleCursorSchema = z.string().regex(/^\d{1,16}\.[A-Za-z0-9._:-]{1,64}$/);
@@ -105,21 +108,14 @@ export function decodeCursor(cursor: string): { openedAt: number; caseId: string
 }
 
 /**
- * GET /api/v1/cases?… as the backend will read it: the console filter (ConsoleFilterQuerySchema) plus `cursor` and
- * `limit`; `agent` is the endpoint's older name for agentId (the workstation sends both while servers catch up).
- * What the workstation's backend source sends (src/main/console/backend-source.ts) is what this accepts.
+ * The backend source's cursor: the lead API's `nextCursor`, opaque (docs/lead-api.md: clients must not build or
+ * parse it), passed back unchanged. Only what can travel as one query value is checked: printable ASCII without
+ * spaces, at most the 200 characters the server accepts.
  */
-export function parseLeadCasesQuery(query: Record<string, unknown>): { ok: true; filter: ConsoleFilter; cursor: string | null; limit: number } | { ok: false; message: string } {
-  const { cursor, limit, agent, ...rest } = query;
-  if (agent !== undefined && rest.agentId === undefined) rest.agentId = agent;
-  const c = cursor === undefined ? null : ConsoleCursorSchema.safeParse(cursor);
-  if (c && !c.success) return { ok: false, message: 'bad cursor' };
-  const l = z.coerce.number().int().min(1).max(CONSOLE_PAGE_MAX).default(100).safeParse(limit);
-  if (!l.success) return { ok: false, message: `bad limit (1-${CONSOLE_PAGE_MAX})` };
-  const f = ConsoleFilterQuerySchema.safeParse(rest);
-  if (!f.success) return { ok: false, message: `bad filter: ${f.error.issues[0]?.path.join('.') ?? ''} ${f.error.issues[0]?.message ?? ''}`.trim() };
-  return { ok: true, filter: f.data, cursor: c ? c.data : null, limit: l.data };
-}
+export const BackendCursorSchema = z.string().regex(/^[\x21-\x7e]{1,200}$/);
+
+/** A console.list cursor is a string whose form belongs to its source: ConsoleCursorSchema or BackendCursorSchema. */
+export const cursorSchemaFor = (source: ConsoleSource): z.ZodString => (source === 'backend' ? BackendCursorSchema : ConsoleCursorSchema);
 
 export const ConsoleSourceSchema = z.enum(CONSOLE_SOURCES);
 
@@ -127,10 +123,16 @@ export const ConsoleListSchema = z
   .object({
     source: ConsoleSourceSchema.default('local'),
     filter: ConsoleFilterSchema.default({}),
-    cursor: ConsoleCursorSchema.nullable().optional(),
+    /** The nextCursor of the page before, from the same source (its form is the source's: cursorSchemaFor). */
+    cursor: z.string().max(200).nullable().optional(),
     limit: z.number().int().min(1).max(CONSOLE_PAGE_MAX).default(100),
   })
-  .strict();
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.cursor && !cursorSchemaFor(v.source).safeParse(v.cursor).success) {
+      ctx.addIssue({ code: 'custom', path: ['cursor'], message: `not a cursor of the ${v.source} source: pass back its nextCursor unchanged` });
+    }
+  });
 
 /** One case as the console lists it: its facts, never biometric data, never the customer reference. */
 export interface ConsoleCaseRow {
@@ -157,14 +159,11 @@ export interface ConsoleCaseRow {
 export interface ConsolePage {
   source: ConsoleSource;
   rows: ConsoleCaseRow[];
-  /** Pass it back for the next page; null when this was the last one. */
+  /** Pass it back (with the same source and filter) for the next page; null when this was the last one. */
   nextCursor: string | null;
 }
 
-/**
- * What GET /api/v1/cases answers once the lead API takes ConsoleFilterQuerySchema (+ `cursor`, `limit`): the
- * console's page as is. The backend source reads this shape when it gets it, and the older `{ cases }` otherwise.
- */
+/** What GET /api/v1/lead/cases answers (server/leads/list.ts): the console's page, its cursor opaque. */
 export interface LeadCasesResponse {
   rows: ConsoleCaseRow[];
   nextCursor: string | null;
@@ -340,6 +339,8 @@ export interface ConsoleCaseDetail {
   recordings: RecordingRef[];
   /** Reviews this console posted to the backend for the case. */
   posted: Review[];
+  /** backend: whether the server's stored copy of the chain re-verified (GET /api/v1/lead/cases/:id chainValid). */
+  chainValid?: boolean;
 }
 
 export const ConsoleCaseSchema = z.object({ source: ConsoleSourceSchema.default('local'), caseId: CaseIdSchema }).strict();

@@ -3,9 +3,18 @@
  * three sources — this workstation's case log ('local'), imported signed bundles ('bundle', ./import-store.ts) and
  * the lead API ('backend', ./backend-source.ts) — after checking, every time, that the current backend token is a
  * lead's (./console-access.ts).
+ *
+ * The backend source answers lists (the server's filters and opaque keyset cursor), statistics (per day and per
+ * agent), single cases and reviews. It still refuses, UNAVAILABLE:
+ * - sampling: the lead API has no sample endpoint, and drawing here would mean paging every matching case through
+ *   the API (a year is ~100,000 cases, ~200 requests against the per-token budget) to hash their ids;
+ * - export: a bundle is signed by this workstation over cases it holds, and the server's copies are not in any
+ *   table here; a CSV of chosen ids would take one GET /api/v1/lead/cases/:id per case (up to 2,000 against the
+ *   1,200-a-minute budget) — the lead exports from the list's own cases, local or imported;
+ * - the customer-reference filter (./backend-source.ts: the hash key is per workstation).
  */
 import { join } from 'node:path';
-import type { CaseEvent, Review } from '../../shared/cases';
+import type { Review } from '../../shared/cases';
 import type {
   ConsoleAccess,
   ConsoleCaseDetail,
@@ -65,7 +74,7 @@ export class ConsoleService {
     this.now = options.now ?? Date.now;
     this.api = new LeadApi({ backendUrl: options.backendUrl, tokenFor: options.tokenFor, fetchImpl: options.fetchImpl });
     this.accessCheck = new ConsoleAccessCheck(this.api, this.now);
-    this.backend = new BackendSource(this.api, this.idHash);
+    this.backend = new BackendSource(this.api);
     this.signers = new PinnedSigners(join(options.dataDir, 'console-signers.json'), this.now);
   }
 
@@ -97,7 +106,8 @@ export class ConsoleService {
       const imports = this.importStore();
       return { db: imports.db, source, idHash: this.idHash, workstationOf: (ids) => imports.workstationOf(ids) };
     }
-    throw new AppFailure('UNAVAILABLE', 'the backend source answers lists and single cases only (statistics and sampling are computed over local or imported cases)');
+    // only sampling and exports ask for the backend's facts here (lists, statistics and cases go to the lead API)
+    throw new AppFailure('UNAVAILABLE', 'sampling and export are not available from the backend source: the lead API has no sample or bulk endpoint (use local or imported cases)');
   }
 
   access(): Promise<ConsoleAccess> {
@@ -112,6 +122,7 @@ export class ConsoleService {
 
   async stats(p: { source: ConsoleSource; filter: ConsoleFilter; tzOffsetMinutes: number }): Promise<ConsoleStats> {
     await this.accessCheck.requireLead();
+    if (p.source === 'backend') return this.backend.stats(p.filter, p.tzOffsetMinutes);
     return computeStats(this.facts(p.source), p.filter, p.tzOffsetMinutes);
   }
 
@@ -129,8 +140,9 @@ export class ConsoleService {
     await this.accessCheck.requireLead();
     const posted = this.importStore().posted(p.caseId);
     if (p.source === 'backend') {
-      const { row, events } = await this.backend.detail(p.caseId);
-      return { row, idNumberMasked: null, events: events as CaseEvent[], reviews: [], recordings: [], posted };
+      // recordings stay with the recording API (docs/recording-upload.md): none are referenced from here
+      const c = await this.backend.detail(p.caseId);
+      return { row: c.row, idNumberMasked: c.idNumberMasked, events: c.events, reviews: c.reviews, recordings: [], posted, chainValid: c.chainValid };
     }
     const src = this.facts(p.source);
     const facts = src.db.prepare('SELECT * FROM case_facts WHERE case_id = ?').get(p.caseId) as FactsRow | undefined;
@@ -154,6 +166,7 @@ export class ConsoleService {
   }
 
   private agentOf(source: ConsoleSource, caseId: string): string | null {
+    // the server refuses a lead's own case itself (403); its list already showed the agent to the renderer's form
     if (source === 'backend') return null;
     const row = this.facts(source).db.prepare('SELECT agent_id FROM case_facts WHERE case_id = ?').pluck().get(caseId) as string | undefined;
     return row ?? null;
@@ -179,7 +192,8 @@ export class ConsoleService {
 
   async export(p: { source: ConsoleSource; format: 'bundle' | 'csv'; caseIds: string[] }): Promise<ConsoleTextFile> {
     await this.accessCheck.requireLead();
-    if (p.source === 'backend') throw new AppFailure('UNAVAILABLE', 'export from the backend source is not available yet: export local or imported cases');
+    // see the top of this file: no bundle or bulk read of server copies yet
+    if (p.source === 'backend') throw new AppFailure('UNAVAILABLE', 'export from the backend source is not available: export local or imported cases');
     const at = this.now();
     if (p.format === 'csv') {
       return { filename: `veridesk-cases-${stamp(at)}.csv`, mime: 'text/csv', text: casesCsv(factsByIds(this.facts(p.source), p.caseIds)) };

@@ -64,6 +64,9 @@ describe('the lead API (server)', () => {
       ['GET', '/api/v1/cases'],
       ['GET', '/api/v1/cases/case-other'],
       ['POST', '/api/v1/cases/case-other/reviews'],
+      ['GET', '/api/v1/lead/cases'],
+      ['GET', '/api/v1/lead/cases/case-other'],
+      ['GET', '/api/v1/lead/stats?groupBy=agent'],
     ] as const) {
       const r = await app.inject({ method, url: path, headers: auth(tokens.ws), ...(method === 'POST' ? { payload: { outcome: 'confirmed' } } : {}) });
       expect([path, r.statusCode, r.json().error.code]).toEqual([path, 403, 'FORBIDDEN']);
@@ -136,12 +139,25 @@ describe('the console in main against the real server', () => {
     expect(verifyBundle(passed, { expectFingerprint: passed.signer.fingerprint }).ok).toBe(true);
   });
 
-  it('the backend source lists the first page, and refuses filters the server does not have yet', async () => {
+  it('the backend source reads the lead API (filters, cases with their reviews, statistics) and refuses what it cannot ask', async () => {
     current = tokens.lead;
     const page = await qa.list({ source: 'backend', filter: { agentId: 'agent-x' }, limit: 10 });
     expect(page.rows.map((r) => r.caseId)).toEqual(['case-other']);
+    expect(page.rows[0]).toMatchObject({ source: 'backend', workstationId: 'ws-a', reviewOutcome: 'overturned' });
     expect(page.nextCursor).toBeNull();
-    await expect(qa.list({ source: 'backend', filter: { disagreement: true }, limit: 10 })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
-    await expect(qa.stats({ source: 'backend', filter: {}, tzOffsetMinutes: 480 })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect((await qa.list({ source: 'backend', filter: { review: 'process_not_followed' }, limit: 10 })).rows.map((r) => r.caseId)).toEqual(['case-self']);
+    const detail = await qa.caseDetail({ source: 'backend', caseId: 'case-self' });
+    expect(detail).toMatchObject({ chainValid: true, idNumberMasked: '110***********0012', row: { agentId: 'agent-self', reviewOutcome: 'process_not_followed' } });
+    expect(detail.reviews.map((r) => [r.outcome, r.reviewer])).toEqual([['process_not_followed', 'lead-qa']]);
+    const stats = await qa.stats({ source: 'backend', filter: {}, tzOffsetMinutes: 480 });
+    expect(stats).toMatchObject({ source: 'backend', total: { key: 'total', cases: 2 } });
+    expect(stats.byAgent.map((r) => [r.key, r.cases])).toEqual([['agent-self', 1], ['agent-x', 1]]);
+    expect(stats.byDay.map((r) => r.key)).toEqual(['2024-12-24']);
+    // the customer reference's hash is this workstation's own: refused, not sent
+    await expect(qa.list({ source: 'backend', filter: { customerRef: 'C1' }, limit: 10 })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(qa.stats({ source: 'backend', filter: { customerRef: 'C1' }, tzOffsetMinutes: 480 })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(qa.sample({ source: 'backend', filter: {}, seed: 's', rate: 0.5, includeOverrides: true, includeEscalations: true, tzOffsetMinutes: 480 })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(qa.export({ source: 'backend', format: 'csv', caseIds: ['case-self'] })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(qa.caseDetail({ source: 'backend', caseId: 'no-such-case' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConsoleFilterQuerySchema, ConsoleFilterSchema, filterToQuery, parseLeadCasesQuery, type ConsoleFilter } from '../../../src/shared/console';
+import { filterOf, LeadListQuerySchema, LeadStatsQuerySchema } from '../../../server/leads/query';
+import { LEAD_FILTER_PARAMS, leadQuery } from '../../../src/main/console/backend-source';
+import { ConsoleFilterQuerySchema, ConsoleFilterSchema, ConsoleListSchema, filterToQuery, type ConsoleFilter } from '../../../src/shared/console';
 import { listFacts } from '../../../src/main/console/facts-list';
 import { seedConsoleCases, writeDeskCase } from '../../../src/main/console/demo-seed';
 import { tempStore, writeKnownCases, type TempStore } from './fixtures';
@@ -91,11 +93,44 @@ describe('console.list over case facts', () => {
     expect(ConsoleFilterSchema.safeParse({ from: 9, to: 5 }).success).toBe(false);
     expect(ConsoleFilterSchema.safeParse({ advice: 'maybe' }).success).toBe(false);
     expect(ConsoleFilterSchema.safeParse({ sql: '1=1' }).success).toBe(false);
-    // what the backend source sends (filter, the older `agent`, cursor, limit) is what the server will parse
-    const sent = Object.fromEntries(new URLSearchParams({ ...filterToQuery(filter), agent: 'a1', limit: '100', cursor: '1735000000000.case-1' }));
-    expect(parseLeadCasesQuery(sent)).toEqual({ ok: true, filter, cursor: '1735000000000.case-1', limit: 100 });
-    expect(parseLeadCasesQuery({ agent: 'a9' })).toEqual({ ok: true, filter: { agentId: 'a9' }, cursor: null, limit: 100 });
-    expect(parseLeadCasesQuery({ disagreement: 'maybe' }).ok).toBe(false);
-    expect(parseLeadCasesQuery({ cursor: "1' OR 1=1" }).ok).toBe(false);
+    // what the backend source sends is what the lead API parses, every filter field included
+    const full = ConsoleFilterSchema.parse({
+      caseId: 'case-1',
+      agentId: 'a1',
+      from: 5,
+      to: 9,
+      serviceType: 'transact',
+      advice: 'review',
+      decision: 'none',
+      disagreement: true,
+      escalated: false,
+      review: 'overturned',
+      failedCheck: 'face_swap',
+      reverified: true,
+    });
+    const sent = Object.fromEntries(leadQuery(full));
+    const parsed = LeadListQuerySchema.safeParse({ ...sent, limit: '100', cursor: 'WzE3MzUwMDAwMDAwMDAsImNhc2UtMSJd' });
+    expect(parsed.success).toBe(true);
+    expect(filterOf(parsed.data!)).toEqual(full);
+    expect(LeadStatsQuerySchema.safeParse({ ...sent, groupBy: 'agent', tzOffsetMinutes: '480' }).success).toBe(true);
+    // every console filter field is either mapped or refused by name
+    const shape = Object.keys((ConsoleFilterSchema as unknown as { shape: Record<string, unknown> }).shape);
+    expect(shape.filter((k) => !(k in LEAD_FILTER_PARAMS)).sort()).toEqual(['customerRef']);
+    expect(() => leadQuery({ customerRef: 'C1' })).toThrow(expect.objectContaining({ code: 'UNAVAILABLE' }));
+  });
+
+  it('a cursor belongs to its source: the local keyset form, or the backend’s opaque string passed back as is', () => {
+    const ok = (source: string, cursor: string) => ConsoleListSchema.safeParse({ source, cursor }).success;
+    const opaque = 'WzE3MzUwMDAwMDAwMDAsImNhc2UtMSJd';
+    expect(ok('local', '1735000000000.case-1')).toBe(true);
+    expect(ok('bundle', '1735000000000.case-1')).toBe(true);
+    expect(ok('local', opaque)).toBe(false);
+    expect(ok('backend', opaque)).toBe(true);
+    // opaque, but still one printable query value within the server's 200 characters
+    expect(ok('backend', '1735000000000.case-1')).toBe(true);
+    expect(ok('backend', 'two words')).toBe(false);
+    expect(ok('backend', 'x'.repeat(201))).toBe(false);
+    expect(ok('local', "1' OR 1=1")).toBe(false);
+    expect(ConsoleListSchema.safeParse({ source: 'backend', cursor: null }).success).toBe(true);
   });
 });

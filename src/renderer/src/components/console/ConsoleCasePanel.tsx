@@ -62,6 +62,12 @@ export function ConsoleCasePanel({ source, caseId, leadName, onClose, onReport }
         </button>
       </header>
       <ConsoleError error={error} />
+      {/* the backend re-verified its stored copy of the chain: a broken one is said before anything else */}
+      {detail?.chainValid === false && (
+        <p className="chain-broken" role="alert" data-testid="console-chain-broken">
+          {t('console.import.reasons.chain_broken')}
+        </p>
+      )}
       {row && detail && (
         <>
           <dl className="console-facts">
