@@ -24,9 +24,11 @@ import { LocalRecordingSource } from './upload/recording-source';
 import { RecordingUploads } from './upload/recording-uploads';
 import type { SyncStatus } from '../shared/cases';
 import { APP_ORIGIN } from './app/app-protocol';
+import { MEDIA_BACKEND_RECORDINGS_PATH } from '../shared/review';
 import { CaseReviewService, mediaUrlFor } from './review/case-review';
 import { MediaTokens } from './review/media-token';
 import { RecordingMedia } from './review/recording-media';
+import { BACKEND_MEDIA_LABEL, BackendRecordingMedia } from './console/backend-recording-media';
 import { reanalyzeCase } from './review/reanalysis';
 import { ConsoleService } from './console/console-service';
 import { createDispatcher, type Dispatch, type Handlers } from './rpc/dispatcher';
@@ -82,6 +84,8 @@ export interface Workstation {
   acceptFrame(message: ArrayBuffer | Uint8Array): boolean;
   /** Recordings for the case page's <video>: the host's /media route and Electron's app://veridesk/media (src/main/review/). */
   media: RecordingMedia;
+  /** The 质检 console's backend recordings, proxied with the lead token: /media/backend-recordings/<id> (src/main/console/backend-recording-media.ts). */
+  backendMedia?: BackendRecordingMedia;
   close(): Promise<void>;
 }
 
@@ -223,7 +227,17 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
   const review = new CaseReviewService({ store: cases, recordings, tokens: mediaTokens, mediaUrl: mediaUrlFor(options.transport, APP_ORIGIN) });
   const media = new RecordingMedia({ recordings, tokens: mediaTokens, log });
   // the 质检 console: lead tokens only (it asks the backend's whoami before every request)
-  const qaConsole = new ConsoleService({ store: cases, dataDir: options.dataDir, backendUrl: () => settings.get().backendUrl, tokenFor: tokens.tokenFor, log });
+  // the console's backend recordings: the same key under another label, so neither kind of token opens the other route
+  const backendMediaTokens = mediaTokens.withLabel(BACKEND_MEDIA_LABEL);
+  const backendMedia = new BackendRecordingMedia({ backendUrl: () => settings.get().backendUrl, tokenFor: tokens.tokenFor, tokens: backendMediaTokens, log });
+  const qaConsole = new ConsoleService({
+    store: cases,
+    dataDir: options.dataDir,
+    backendUrl: () => settings.get().backendUrl,
+    tokenFor: tokens.tokenFor,
+    log,
+    backendMedia: { tokens: backendMediaTokens, mediaUrl: mediaUrlFor(options.transport, APP_ORIGIN, MEDIA_BACKEND_RECORDINGS_PATH) },
+  });
 
   const statsTimer = setInterval(() => {
     const streams = frames.snapshot();
@@ -297,6 +311,7 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     'console.statsCsv': (params) => qaConsole.statsCsv(params),
     'console.sample': (params) => qaConsole.sample(params),
     'console.case': (params) => qaConsole.caseDetail(params),
+    'console.recordings': (params) => qaConsole.recordings(params),
     'console.review': (params) => qaConsole.review(params),
     'console.importBundle': (params) => qaConsole.importBundle(params),
     'console.signers': () => qaConsole.pinnedSigners(),
@@ -309,6 +324,7 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     dispatch: createDispatcher(handlers, log),
     acceptFrame: (message) => frames.accept(message),
     media,
+    backendMedia,
     close: async () => {
       clearInterval(statsTimer);
       // the call first: bye to the room, its recordings sealed, 'call.ended' written while the store is open

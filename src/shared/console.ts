@@ -345,6 +345,9 @@ export interface ConsoleCaseDetail {
 
 export const ConsoleCaseSchema = z.object({ source: ConsoleSourceSchema.default('local'), caseId: CaseIdSchema }).strict();
 
+/** console.recordings: a backend case's uploaded recordings (the source is 'backend'; others are refused). */
+export const ConsoleRecordingsSchema = z.object({ source: ConsoleSourceSchema.default('backend'), caseId: CaseIdSchema }).strict();
+
 export const EXPORT_FORMATS = ['bundle', 'csv'] as const;
 export const CONSOLE_EXPORT_MAX = 2000;
 export const ConsoleExportSchema = z

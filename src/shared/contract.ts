@@ -20,6 +20,7 @@ import { CASE_STATUSES, VERDICTS, type CaseSummary, type Review, type SyncStatus
 import { ERROR_CODES } from './errors';
 import {
   ConsoleCaseSchema,
+  ConsoleRecordingsSchema,
   ConsoleExportSchema,
   ConsoleImportSchema,
   ConsoleListSchema,
@@ -224,6 +225,11 @@ export const methods = {
   'console.sample': method(ConsoleSampleSchema, z.custom<ConsoleSample>()),
   /** One case for the review panel and the printable report: facts, events, reviews, recording references. */
   'console.case': method(ConsoleCaseSchema, z.custom<ConsoleCaseDetail>()),
+  /**
+   * A backend case's uploaded recordings (customer and agent) for the ReplayPanel: media URLs on
+   * /media/backend-recordings/<id> that main proxies to GET /api/v1/recordings/:id with the lead's token.
+   */
+  'console.recordings': method(ConsoleRecordingsSchema, z.array(CaseRecordingSchema)),
   /** Posts a review to the backend with the lead's token (FORBIDDEN: the lead's own case; NOT_FOUND: not synced yet). */
   'console.review': method(ConsoleReviewSchema, z.custom<Review>()),
   /** Verifies a signed bundle against a pinned signer and imports it; a refusal says why (nothing is stored). */

@@ -62,5 +62,7 @@ export type CaseRecording = z.infer<typeof CaseRecordingSchema>;
 
 /** The path of a recording's media on either transport (host: /media/…; Electron: app://veridesk/media/…). */
 export const MEDIA_RECORDINGS_PATH = '/media/recordings/';
+/** The console's recordings held by the backend, proxied by main with the lead token (src/main/console/backend-recording-media.ts). */
+export const MEDIA_BACKEND_RECORDINGS_PATH = '/media/backend-recordings/';
 /** Query parameter that carries the media token. */
 export const MEDIA_TOKEN_PARAM = 't';

@@ -9,7 +9,7 @@
  */
 import nodePath from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { MEDIA_RECORDINGS_PATH, MEDIA_TOKEN_PARAM } from '../../shared/review';
+import { MEDIA_BACKEND_RECORDINGS_PATH, MEDIA_RECORDINGS_PATH, MEDIA_TOKEN_PARAM } from '../../shared/review';
 import { CONTENT_SECURITY_POLICY } from '../host/csp';
 import type { MediaReply, MediaRequest } from '../review/recording-media';
 
@@ -113,20 +113,23 @@ export interface AppProtocolOptions {
   path?: PathModule;
   /** The case page's recordings (src/main/review/recording-media.ts); without it /media/… is a plain 404. */
   media?: { serve(request: MediaRequest): Promise<MediaReply> };
+  /** The 质检 console's backend recordings (src/main/console/backend-recording-media.ts) on /media/backend-recordings/…. */
+  backendMedia?: { serve(request: MediaRequest): Promise<MediaReply> };
 }
 
 /** `/media/recordings/<uuid>` exactly: anything else under /media is a file name like any other (and 404s). */
 const MEDIA_PATH = new RegExp(`^${MEDIA_RECORDINGS_PATH}([0-9a-f-]{36})$`);
+const BACKEND_MEDIA_PATH = new RegExp(`^${MEDIA_BACKEND_RECORDINGS_PATH}([0-9a-f-]{36})$`);
 
 /** The recording a URL names on app://veridesk/media/recordings/<id>, or null (the path rule above, and no more). */
-export function mediaRecordingOf(requestUrl: string): { recordingId: string; token: string | null } | null {
+export function mediaRecordingOf(requestUrl: string, path: RegExp = MEDIA_PATH): { recordingId: string; token: string | null } | null {
   let url: URL;
   try {
     url = new URL(requestUrl);
   } catch {
     return null;
   }
-  const match = MEDIA_PATH.exec(url.pathname);
+  const match = path.exec(url.pathname);
   return match ? { recordingId: match[1]!, token: url.searchParams.get(MEDIA_TOKEN_PARAM) } : null;
 }
 
@@ -152,6 +155,10 @@ export function createAppProtocolHandler(options: AppProtocolOptions): (request:
     const media = options.media && mediaRecordingOf(request.url);
     if (media && options.media) {
       return mediaResponse(await options.media.serve({ method: request.method, ...media, range: request.headers.get('range') }));
+    }
+    const backendMedia = options.backendMedia && mediaRecordingOf(request.url, BACKEND_MEDIA_PATH);
+    if (backendMedia && options.backendMedia) {
+      return mediaResponse(await options.backendMedia.serve({ method: request.method, ...backendMedia, range: request.headers.get('range') }));
     }
     let body: Uint8Array;
     try {

@@ -17,6 +17,6 @@ export function registerAppScheme(): void {
 }
 
 /** Serves `root` (out/renderer) on app:// for the session the app window uses, and the recordings' media route. */
-export function serveAppScheme(sessionProtocol: Pick<Protocol, 'handle'>, root: string, media?: AppProtocolOptions['media']): void {
-  sessionProtocol.handle(APP_SCHEME, createAppProtocolHandler({ root, media }));
+export function serveAppScheme(sessionProtocol: Pick<Protocol, 'handle'>, root: string, media?: AppProtocolOptions['media'], backendMedia?: AppProtocolOptions['backendMedia']): void {
+  sessionProtocol.handle(APP_SCHEME, createAppProtocolHandler({ root, media, backendMedia }));
 }

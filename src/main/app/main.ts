@@ -50,7 +50,7 @@ async function start(): Promise<void> {
     backendToken: app.isPackaged ? undefined : backendTokenFromEnv(),
   });
   // the app window uses the default session; the handler has to be there before the window loads app://
-  serveAppScheme(session.defaultSession.protocol, rendererRoot(import.meta.dirname), workstation.media);
+  serveAppScheme(session.defaultSession.protocol, rendererRoot(import.meta.dirname), workstation.media, workstation.backendMedia);
   restrictPermissions(session.defaultSession, appUrl);
   registerIpc(workstation, appUrl, log);
   createAppWindow({ appUrl, preloadPath: join(import.meta.dirname, '../preload/index.cjs'), workstation });

@@ -36,6 +36,9 @@ import { buildExport, caseRecordings, caseReviews, signExport, type ExportCase }
 import type { CaseStore } from '../caselog/store';
 import type { Logger } from '../log/logger';
 import type { TokenFor } from '../settings/backend-tokens';
+import type { CaseRecording } from '../../shared/review';
+import type { MediaTokens } from '../review/media-token';
+import { backendCaseRecordings } from './backend-recording-media';
 import { BackendSource } from './backend-source';
 import { importBundle } from './bundle-import';
 import { ConsoleAccessCheck } from './console-access';
@@ -57,6 +60,8 @@ export interface ConsoleServiceOptions {
   fetchImpl?: typeof fetch;
   now?: () => number;
   log?: Logger;
+  /** The backend source's recordings: tokens labelled BACKEND_MEDIA_LABEL and the media URL they go in. */
+  backendMedia?: { tokens: MediaTokens; mediaUrl: (recordingId: string, token: string) => string };
 }
 
 const stamp = (t: number) => new Date(t).toISOString().replace(/[-:]|\.\d{3}/g, '');
@@ -140,7 +145,7 @@ export class ConsoleService {
     await this.accessCheck.requireLead();
     const posted = this.importStore().posted(p.caseId);
     if (p.source === 'backend') {
-      // recordings stay with the recording API (docs/recording-upload.md): none are referenced from here
+      // recordings stay with the recording API (docs/recording-upload.md): console.recordings lists and plays them
       const c = await this.backend.detail(p.caseId);
       return { row: c.row, idNumberMasked: c.idNumberMasked, events: c.events, reviews: c.reviews, recordings: [], posted, chainValid: c.chainValid };
     }
@@ -155,6 +160,17 @@ export class ConsoleService {
     }
     const imported = this.importStore().getCase(p.caseId)!;
     return { row, idNumberMasked: imported.summary.idNumberMasked ?? null, events: imported.events, reviews: imported.reviews ?? [], recordings: imported.recordings ?? [], posted };
+  }
+
+  /**
+   * A backend case's uploaded recordings (GET /api/v1/recordings?caseId=…) with media URLs main proxies with the
+   * lead token (./backend-recording-media.ts). Local and imported cases' recordings are on the case page instead.
+   */
+  async recordings(p: { source: ConsoleSource; caseId: string }): Promise<CaseRecording[]> {
+    await this.accessCheck.requireLead();
+    if (p.source !== 'backend') throw new AppFailure('UNAVAILABLE', 'only the backend source lists uploaded recordings here (open a local case on its case page)');
+    if (!this.options.backendMedia) throw new AppFailure('UNAVAILABLE', 'backend recordings cannot be played in this build');
+    return backendCaseRecordings(p.caseId, { api: this.api, ...this.options.backendMedia });
   }
 
   async review(p: { source: ConsoleSource; caseId: string; outcome: QaOutcome; note: string; categories: QaCategory[] }): Promise<Review> {

@@ -63,7 +63,7 @@ export async function buildHost({ workstation, rendererDir, log, secret, extraHo
   await app.register(fastifyStatic, { root: rendererDir });
 
   // the case page's recordings, behind a per-recording token instead of the launch secret (media-route.ts)
-  await app.register(mediaRoutes(workstation.media));
+  await app.register(mediaRoutes(workstation.media, workstation.backendMedia));
 
   app.get('/ws', { websocket: true }, (socket, request) => {
     const origin = request.headers.origin;

@@ -74,7 +74,7 @@ export class CaseReviewService {
 }
 
 /** The media URL for each transport: the host serves it on its own origin, Electron on app://veridesk. */
-export function mediaUrlFor(transport: 'electron' | 'host', appOrigin: string): (recordingId: string, token: string) => string {
+export function mediaUrlFor(transport: 'electron' | 'host', appOrigin: string, path: string = MEDIA_RECORDINGS_PATH): (recordingId: string, token: string) => string {
   const base = transport === 'electron' ? appOrigin : '';
-  return (recordingId, token) => `${base}${MEDIA_RECORDINGS_PATH}${encodeURIComponent(recordingId)}?${MEDIA_TOKEN_PARAM}=${encodeURIComponent(token)}`;
+  return (recordingId, token) => `${base}${path}${encodeURIComponent(recordingId)}?${MEDIA_TOKEN_PARAM}=${encodeURIComponent(token)}`;
 }

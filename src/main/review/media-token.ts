@@ -4,7 +4,11 @@
  * one recording id: an HMAC under a key made at each launch over (recording id, expiry). Nothing is stored: a
  * restart invalidates every token, and a token for one recording opens no other.
  *
- *   token = <expiry, ms since epoch, base36> "." <base64url HMAC-SHA256(key, "vd-media\0" id "\0" expiry)>
+ *   token = <expiry, ms since epoch, base36> "." <base64url HMAC-SHA256(key, <label> "\0" id "\0" expiry)>
+ *
+ * The label (default "vd-media", the case page's local recordings) names what a token opens: the console's
+ * backend recordings use "vd-backend-media" under the same key, so a token minted for one route opens nothing
+ * on the other even for the same id.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -15,10 +19,18 @@ const TOKEN = /^([0-9a-z]{1,12})\.([A-Za-z0-9_-]{43})$/;
 export class MediaTokens {
   private readonly key: Buffer;
   private readonly now: () => number;
+  private readonly label: string;
 
-  constructor(options: { key?: Buffer; now?: () => number } = {}) {
+  constructor(options: { key?: Buffer; now?: () => number; label?: string } = {}) {
     this.key = options.key ?? randomBytes(32);
     this.now = options.now ?? Date.now;
+    this.label = options.label ?? 'vd-media';
+    if (this.label.includes('\0')) throw new Error('a media token label cannot contain NUL');
+  }
+
+  /** Tokens under the same key with another label: the two kinds cannot stand in for each other. */
+  withLabel(label: string): MediaTokens {
+    return new MediaTokens({ key: this.key, now: this.now, label });
   }
 
   mint(recordingId: string, ttlMs: number): { token: string; expiresAt: number } {
@@ -41,6 +53,6 @@ export class MediaTokens {
   }
 
   private mac(recordingId: string, stamp: string): Buffer {
-    return createHmac('sha256', this.key).update(`vd-media\0${recordingId}\0${stamp}`).digest();
+    return createHmac('sha256', this.key).update(`${this.label}\0${recordingId}\0${stamp}`).digest();
   }
 }

@@ -65,6 +65,7 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
     'console.statsCsv': noDesk,
     'console.sample': noDesk,
     'console.case': noDesk,
+    'console.recordings': noDesk,
     'console.review': noDesk,
     'console.importBundle': noDesk,
     'console.signers': () => [],

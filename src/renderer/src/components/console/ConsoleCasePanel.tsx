@@ -5,6 +5,7 @@ import { decodeReviewNote } from '../../../../shared/console';
 import type { AppError } from '../../../../shared/errors';
 import { useAppStore } from '../../store/store';
 import { useApi } from '../../transport/api-context';
+import { ConsoleBackendReplay } from './ConsoleBackendReplay';
 import { ConsoleError } from './ConsoleError';
 import { ConsoleReviewForm } from './ConsoleReviewForm';
 import { seconds } from './format';
@@ -17,7 +18,7 @@ interface Props {
   onReport(detail: ConsoleCaseDetail): void;
 }
 
-/** One case beside the list: its facts, reviews, recording references, and the review form. */
+/** One case beside the list: its facts, reviews, recording references (a backend case's uploaded ones played here), and the review form. */
 export function ConsoleCasePanel({ source, caseId, leadName, onClose, onReport }: Props) {
   const { t, i18n } = useTranslation();
   const api = useApi();
@@ -96,8 +97,9 @@ export function ConsoleCasePanel({ source, caseId, leadName, onClose, onReport }
             <dd>{row.escalated ? t('console.filters.yes') : t('console.filters.no')}</dd>
           </dl>
           <p className="muted">{t('console.case.events', { count: detail.events.length })}</p>
-          <h3>{t('console.case.recordings')}</h3>
-          {detail.recordings.length === 0 ? (
+          {source === 'backend' && <ConsoleBackendReplay caseId={caseId} events={detail.events} />}
+          {source !== 'backend' && <h3>{t('console.case.recordings')}</h3>}
+          {source === 'backend' ? null : detail.recordings.length === 0 ? (
             <p className="muted">{t('console.case.noRecordings')}</p>
           ) : (
             <ul className="console-refs">
