@@ -77,27 +77,3 @@ export async function* playableRange(storage: RecordingStorage, key: Buffer, row
   }
 }
 
-export type ByteRange = { kind: 'whole' } | { kind: 'range'; start: number; end: number } | { kind: 'unsatisfiable' };
-
-/**
- * The single-range forms a <video> sends (RFC 9110 §14): `bytes=a-b`, `bytes=a-`, `bytes=-n`. Several ranges, or
- * anything malformed, get the whole body (a server may ignore Range); a start past the end is 416.
- */
-export function parseRange(header: string | undefined, size: number): ByteRange {
-  if (!header) return { kind: 'whole' };
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m) return { kind: 'whole' };
-  const [, first = '', last = ''] = m;
-  if (first === '' && last === '') return { kind: 'whole' };
-  if (first === '') {
-    const n = Number(last);
-    if (!Number.isSafeInteger(n)) return { kind: 'whole' };
-    if (n === 0 || size === 0) return { kind: 'unsatisfiable' };
-    return { kind: 'range', start: Math.max(0, size - n), end: size - 1 };
-  }
-  const start = Number(first);
-  const end = last === '' ? Number.MAX_SAFE_INTEGER : Number(last);
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || end < start) return { kind: 'whole' };
-  if (start >= size) return { kind: 'unsatisfiable' };
-  return { kind: 'range', start, end: Math.min(end, size - 1) };
-}

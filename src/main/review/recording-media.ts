@@ -14,7 +14,7 @@ import { AppFailure } from '../../shared/errors';
 import type { Logger } from '../log/logger';
 import type { PlaybackSource } from '../recording/playable-layout';
 import type { RecordingInfo } from '../recording/recording-service';
-import { parseRange } from './byte-range';
+import { parseRange } from '../../common/byte-range';
 import type { MediaTokens } from './media-token';
 import { bufferRange, openPlaintextRange, type PlaintextRange } from './recording-range';
 

@@ -12,7 +12,7 @@ import { silentLogger } from '../../../src/main/log/logger';
 import { RecordingService } from '../../../src/main/recording/recording-service';
 import { CaseReviewService, mediaUrlFor } from '../../../src/main/review/case-review';
 import { MediaTokens } from '../../../src/main/review/media-token';
-import { parseRange } from '../../../src/main/review/byte-range';
+import { parseRange } from '../../../src/common/byte-range';
 import { AppFailure } from '../../../src/shared/errors';
 import { testdata } from '../../support/testdata';
 import { openCase, openStore, tempDir } from './helpers';
