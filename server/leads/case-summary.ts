@@ -15,7 +15,7 @@
  * in the 质检 console whether it came from the local log, a bundle or this server.
  */
 import type { CaseEvent } from '../../src/shared/cases';
-import type { FailedCheckKind } from '../../src/shared/console';
+import { CHECK_KIND, checkResultOf, decisionOfVerdict, failedKind, type FailedCheckKind } from '../../src/shared/console';
 
 /**
  * Values that land in indexed text columns: short tokens only. A workstation could put anything in a payload;
@@ -26,46 +26,11 @@ export const tokenOf = (v: unknown): string | null => (typeof v === 'string' && 
 /** The keyed hash the workstation computes for a customer reference (hex HMAC-SHA256); never the reference. */
 export const refHashOf = (v: unknown): string | null => (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v) ? v : null);
 
-/** Older decision.made / case.closed events carry only a verdict. */
-const decisionOfVerdict = (verdict: unknown): string | null => (verdict === 'verified' ? 'pass' : verdict === 'rejected' ? 'fail' : null);
 
-const CHECK_KIND: Record<string, FailedCheckKind> = {
-  quality: 'quality',
-  passive_liveness: 'liveness',
-  active_liveness: 'liveness',
-  face_match: 'mismatch',
-  presence: 'presence',
-  face_swap: 'face_swap',
-  id_consistency: 'id_consistency',
-  spoken_code: 'spoken_code',
-};
-/** Quality warns on every blink: only lighting and picture problems count as failed (what a lead coaches on). */
-export const QUALITY_PROBLEMS = ['too_dark', 'too_bright', 'low_contrast', 'blurred', 'too_small', 'occluded'] as const;
-const QUALITY = new Set<unknown>(QUALITY_PROBLEMS);
-
-/** The kind of a failed check, or null (the same rule as case-facts.ts failedKind; a test compares the two). */
-export function failedKind(check: unknown, status: unknown, reason: unknown): FailedCheckKind | null {
-  // own keys only: CHECK_KIND['constructor'] would otherwise be Object's
-  const kind = typeof check === 'string' && Object.hasOwn(CHECK_KIND, check) ? CHECK_KIND[check] : undefined;
-  if (!kind) return null;
-  if (kind === 'quality') return (status === 'warn' || status === 'fail') && QUALITY.has(reason) ? kind : null;
-  return status === 'fail' ? kind : null;
-}
 /** SQL for migration 6's backfill: CHECK_KIND as a CASE (kept next to the map it mirrors). */
 export const CHECK_KIND_SQL = `CASE chk ${Object.entries(CHECK_KIND)
   .map(([id, kind]) => `WHEN '${id}' THEN '${kind}'`)
   .join(' ')} END`;
-
-/** check.result payloads: the desk's `{ check: { id, status, reason } }` or the older `{ check: 'face_match', status }`. */
-function checkOf(p: Record<string, unknown>): { id: unknown; status: unknown; reason: unknown } | null {
-  const c = p.check;
-  if (typeof c === 'string') return { id: c, status: p.status, reason: p.reason };
-  if (c && typeof c === 'object') {
-    const o = c as Record<string, unknown>;
-    return { id: o.id, status: o.status, reason: o.reason };
-  }
-  return null;
-}
 
 const objectOf = (v: unknown): Record<string, unknown> | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
 
@@ -101,7 +66,7 @@ export function summarize(events: readonly CaseEvent[]): SummaryDelta {
     const p = e.payload;
     switch (e.type) {
       case 'check.result': {
-        const c = checkOf(p);
+        const c = checkResultOf(p);
         if (c) flag(failedKind(c.id, c.status, c.reason));
         break;
       }

@@ -16,7 +16,8 @@
  * cases_agent indexes are replaced by their keyset forms (the old GET /api/v1/cases uses those as well).
  * No `;` followed by a line break inside a statement: migrateServer splits on that.
  */
-import { CHECK_KIND_SQL, QUALITY_PROBLEMS } from './case-summary';
+import { QUALITY_PROBLEMS } from '../../src/shared/console';
+import { CHECK_KIND_SQL } from './case-summary';
 
 const COLUMNS = `
 ALTER TABLE cases ADD COLUMN customer_ref_hash TEXT;

@@ -27,6 +27,50 @@ export type ConsoleSource = (typeof CONSOLE_SOURCES)[number];
 export const FAILED_CHECK_KINDS = ['quality', 'liveness', 'mismatch', 'presence', 'face_swap', 'id_consistency', 'spoken_code'] as const;
 export type FailedCheckKind = (typeof FAILED_CHECK_KINDS)[number];
 
+/**
+ * The failed-check rule, one copy for the workstation's facts (src/main/caselog/case-facts.ts) and the server's
+ * summary columns (server/leads/case-summary.ts), so a local and a backend filter count the same cases.
+ */
+export const CHECK_KIND: Readonly<Record<string, FailedCheckKind>> = {
+  quality: 'quality',
+  passive_liveness: 'liveness',
+  active_liveness: 'liveness',
+  face_match: 'mismatch',
+  presence: 'presence',
+  face_swap: 'face_swap',
+  id_consistency: 'id_consistency',
+  spoken_code: 'spoken_code',
+};
+/**
+ * Quality only ever warns, and warns on every blink and head turn (eyes_closed, turned): only lighting and picture
+ * problems count as a failed quality check — what a lead would coach an agent about.
+ */
+export const QUALITY_PROBLEMS = ['too_dark', 'too_bright', 'low_contrast', 'blurred', 'too_small', 'occluded'] as const;
+const QUALITY = new Set<unknown>(QUALITY_PROBLEMS);
+
+/** The kind of a failed check, or null when the result is not a failure. */
+export function failedKind(check: unknown, status: unknown, reason: unknown): FailedCheckKind | null {
+  // own keys only: a plain lookup of 'constructor' would answer Object's
+  const kind = typeof check === 'string' && Object.hasOwn(CHECK_KIND, check) ? CHECK_KIND[check] : undefined;
+  if (!kind) return null;
+  if (kind === 'quality') return (status === 'warn' || status === 'fail') && QUALITY.has(reason) ? kind : null;
+  return status === 'fail' ? kind : null;
+}
+
+/** check.result payloads: the desk's `{ check: { id, status, reason } }` or the older `{ check: 'face_match', status }`. */
+export function checkResultOf(payload: Record<string, unknown>): { id: unknown; status: unknown; reason: unknown } | null {
+  const c = payload.check;
+  if (typeof c === 'string') return { id: c, status: payload.status, reason: payload.reason };
+  if (c && typeof c === 'object') {
+    const o = c as Record<string, unknown>;
+    return { id: o.id, status: o.status, reason: o.reason };
+  }
+  return null;
+}
+
+/** Older decision.made / case.closed events carry only a verdict. */
+export const decisionOfVerdict = (verdict: unknown): string | null => (verdict === 'verified' ? 'pass' : verdict === 'rejected' ? 'fail' : null);
+
 /** unreviewed / reviewed (any outcome), or one outcome. */
 export const REVIEW_STATUSES = ['unreviewed', 'reviewed', ...REVIEW_OUTCOMES] as const;
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number];

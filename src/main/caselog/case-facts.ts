@@ -8,7 +8,7 @@
  * for imported bundles (factsOfCase) — so a fact can always be recomputed from the events it came from.
  */
 import type Database from 'better-sqlite3';
-import { FAILED_CHECK_KINDS, type FailedCheckKind } from '../../shared/console';
+import { checkResultOf, decisionOfVerdict, FAILED_CHECK_KINDS, failedKind, type FailedCheckKind } from '../../shared/console';
 
 /**
  * The table as migration 5 creates it (also the imported-bundle database, src/main/console/import-store.ts).
@@ -124,44 +124,7 @@ export type KeyedHash = (text: string) => string;
  */
 export const customerRefHash = (idHash: KeyedHash, ref: string): string => idHash(`customer-ref:${ref.trim()}`);
 
-const CHECK_KIND: Record<string, FailedCheckKind> = {
-  quality: 'quality',
-  passive_liveness: 'liveness',
-  active_liveness: 'liveness',
-  face_match: 'mismatch',
-  presence: 'presence',
-  face_swap: 'face_swap',
-  id_consistency: 'id_consistency',
-  spoken_code: 'spoken_code',
-};
-/**
- * Quality only ever warns, and warns on every blink and head turn (eyes_closed, turned): only lighting and picture
- * problems count as a failed quality check — what a lead would coach an agent about.
- */
-const QUALITY_PROBLEMS = new Set(['too_dark', 'too_bright', 'low_contrast', 'blurred', 'too_small', 'occluded']);
-
-/** The kind of a failed check, or null when the result is not a failure. */
-export function failedKind(check: string, status: unknown, reason: unknown): FailedCheckKind | null {
-  const kind = CHECK_KIND[check];
-  if (!kind) return null;
-  if (kind === 'quality') return (status === 'warn' || status === 'fail') && typeof reason === 'string' && QUALITY_PROBLEMS.has(reason) ? kind : null;
-  return status === 'fail' ? kind : null;
-}
-
-/** check.result payloads: the desk's `{ check: { id, status, reason } }` or the older `{ check: 'face_match', status }`. */
-function checkOf(payload: Record<string, unknown>): { id: string; status: unknown; reason: unknown } | null {
-  const c = payload.check;
-  if (typeof c === 'string') return { id: c, status: payload.status, reason: payload.reason };
-  if (c && typeof c === 'object' && typeof (c as { id?: unknown }).id === 'string') {
-    const o = c as { id: string; status?: unknown; reason?: unknown };
-    return { id: o.id, status: o.status, reason: o.reason };
-  }
-  return null;
-}
-
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
-/** The older decision.made / case.closed carry only a verdict. */
-const decisionOfVerdict = (verdict: unknown): string | null => (verdict === 'verified' ? 'pass' : verdict === 'rejected' ? 'fail' : null);
 /** The desk's rule (src/main/desk/desk-service.ts againstAdvice), for events that do not say. */
 const against = (decision: string | null, advice: string | null): boolean | null =>
   decision === null || advice === null ? null : decision === 'pass' ? advice !== 'pass' : advice === 'pass';
@@ -208,7 +171,7 @@ export function changesFacts(type: string, payload: Record<string, unknown>): bo
     case 'review.received':
       return true;
     case 'check.result': {
-      const c = checkOf(payload);
+      const c = checkResultOf(payload);
       return c !== null && failedKind(c.id, c.status, c.reason) !== null;
     }
     case 'verification.event':
@@ -238,7 +201,7 @@ export function foldFact(facts: FactsRow | null, e: FactEvent, idHash?: KeyedHas
   };
   switch (e.type) {
     case 'check.result': {
-      const c = checkOf(p);
+      const c = checkResultOf(p);
       if (c) flag(failedKind(c.id, c.status, c.reason));
       break;
     }

@@ -10,10 +10,9 @@ import { buildServer } from '../../../server/app';
 import { createToken } from '../../../server/auth/tokens';
 import { openPglite, type ServerDb } from '../../../server/db/database';
 import { migrateServer, SERVER_MIGRATIONS } from '../../../server/db/migrations';
-import { failedKind } from '../../../server/leads/case-summary';
 import { LEAD_BACKFILL } from '../../../server/leads/migration';
 import { startPostgres } from '../../../server/testing/pg-harness';
-import { failedKind as workstationFailedKind } from '../../../src/main/caselog/case-facts';
+import { failedKind } from '../../../src/shared/console';
 import { sealEvent } from '../../../src/main/caselog/chain';
 import { silentLogger } from '../../../src/main/log/logger';
 import { GENESIS_HASH, type CaseEvent, type EventType, type ServiceType } from '../../../src/shared/cases';
@@ -508,12 +507,20 @@ for (const backend of dbBackends(pgStart)) {
 }
 
 describe('failed-check kinds', () => {
-  it("are the workstation's own (src/main/caselog/case-facts.ts)", () => {
-    const checks = ['quality', 'passive_liveness', 'active_liveness', 'face_match', 'presence', 'face_swap', 'id_consistency', 'spoken_code', 'unknown', 42];
-    const statuses = ['pass', 'warn', 'fail', 'pending', undefined, 1];
-    const reasons = ['too_dark', 'too_bright', 'low_contrast', 'blurred', 'too_small', 'occluded', 'eyes_closed', 'turned', undefined];
-    for (const c of checks) for (const s of statuses) for (const r of reasons) expect(failedKind(c, s, r), `${c} ${String(s)} ${String(r)}`).toBe(workstationFailedKind(c as string, s, r));
-    // a name Object.prototype has is not a check (the workstation's plain-object lookup would answer a function)
+  // one rule (src/shared/console.ts) for the workstation's facts and the server's columns
+  it('count a failure of each check as its kind, and a quality warning only for lighting and picture problems', () => {
+    expect(failedKind('face_match', 'fail', 'mismatch_band')).toBe('mismatch');
+    expect(failedKind('face_match', 'warn', 'review_band')).toBeNull();
+    expect(failedKind('passive_liveness', 'fail', undefined)).toBe('liveness');
+    expect(failedKind('active_liveness', 'fail', undefined)).toBe('liveness');
+    expect(failedKind('quality', 'warn', 'too_dark')).toBe('quality');
+    expect(failedKind('quality', 'fail', 'blurred')).toBe('quality');
+    expect(failedKind('quality', 'warn', 'eyes_closed')).toBeNull();
+    expect(failedKind('quality', 'pass', 'too_dark')).toBeNull();
+    expect(failedKind('spoken_code', 'fail', undefined)).toBe('spoken_code');
+    expect(failedKind('unknown', 'fail', undefined)).toBeNull();
+    expect(failedKind(42, 'fail', undefined)).toBeNull();
+    // a name Object.prototype has is not a check (a plain-object lookup would answer a function)
     expect(failedKind('constructor', 'fail', undefined)).toBeNull();
   });
 });
