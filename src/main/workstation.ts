@@ -101,6 +101,9 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
   const { log } = options;
   const bus = new EventBus();
   let lastOrigin: string | null = null;
+  // resolves once the case log and the recordings have both moved to the backend set last (or re-read its token):
+  // settings.update and settings.setBackendToken answer after it, so nothing more starts towards the old backend
+  let backendMoved: Promise<void> = Promise.resolve();
   const settings = new SettingsService({
     path: join(options.dataDir, 'settings.json'),
     log,
@@ -109,7 +112,7 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
       void backend.check();
       void sync.connect(next.backendUrl);
       // recordings follow the case log to the same backend, once sync has moved there
-      void sync.settled().then(() => uploads?.connect(next.backendUrl));
+      backendMoved = sync.settled().then(() => uploads?.connect(next.backendUrl));
       // another backend: whether it has a token is another question
       if (backendOrigin(next.backendUrl) !== lastOrigin) bus.emit('settings.backendToken', tokens.state(next.backendUrl));
       lastOrigin = backendOrigin(next.backendUrl);
@@ -144,7 +147,7 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
   });
   tokens.onChange(() => {
     void sync.refresh();
-    void uploads?.refresh();
+    backendMoved = backendMoved.then(() => uploads?.refresh());
   });
   void sync.connect(settings.get().backendUrl);
   const backend = new BackendProbe({ url: () => settings.get().backendUrl, onChange: (status) => bus.emit('backend.status', status) });
@@ -167,7 +170,7 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     log,
     onStatus: (upload) => bus.emit('sync.status', { ...sync.status(), upload }),
   });
-  void sync.settled().then(() => uploads?.connect(settings.get().backendUrl));
+  backendMoved = sync.settled().then(() => uploads?.connect(settings.get().backendUrl));
   const calls = new CallService({
     store: cases,
     settings: () => settings.get(),
@@ -256,8 +259,9 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     'settings.get': () => settings.get(),
     'settings.update': async (patch) => {
       const next = await settings.update(patch);
-      // resolved once sync has moved: from here on nothing is sent to the backend that was configured before
+      // resolved once sync and uploads have moved: from here on nothing is sent to the backend configured before
       await sync.settled();
+      await backendMoved;
       return next;
     },
     'settings.backendToken': () => tokens.state(settings.get().backendUrl),
@@ -267,6 +271,7 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
         const state = await tokens.set(current.backendUrl, token);
         bus.emit('settings.backendToken', state);
         await sync.settled();
+        await backendMoved;
         return state;
       }),
     'sync.retry': async () => {

@@ -84,7 +84,11 @@ describe('case detail and replay', () => {
       await agent.setInputFiles('[data-testid="id-photo-input"]', idPhoto);
       await expectPoll(async () => ['pass', 'warn', 'fail'].includes((await status('face_match')) ?? ''), 90_000, 'face match settled');
       await agent.click('[data-testid="guidance-hold_still"]');
-      await expectPoll(async () => (await customer.locator('[data-testid="guidance-text"]').getAttribute('data-key')) === 'hold_still', 15_000, 'guidance on the customer page');
+      await expectPoll(async () => (await customer.locator('[data-testid="guidance-text"]').getAttribute('data-key')) === 'hold_still', 15_000, 'guidance on the customer page', async () => {
+        const last = agent.locator('[data-testid="guidance-last"]');
+        const sent = (await last.count()) ? `agent sent ${await last.getAttribute('data-key')} (acked ${await last.getAttribute('data-acked')})` : 'agent shows no guidance sent';
+        return `${sent}, call ${await callState(agent)}, customer page shows "${await customer.locator('[data-testid="guidance-text"]').getAttribute('data-key')}", state ${await customer.locator('[data-testid="join-state"]').getAttribute('data-state').catch(() => '?')}`;
+      });
       await agent.click('[data-testid="challenge-start"]');
       await expectPoll(async () => ['pass', 'fail'].includes((await status('active_liveness')) ?? ''), 60_000, 'challenge finished');
       await expectPoll(async () => Number(await agent.locator('[data-testid="recording-state"]').getAttribute('data-customer-chunks')) >= 4, 30_000, 'customer chunks written');

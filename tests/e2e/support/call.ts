@@ -89,7 +89,8 @@ export const callState = (page: Page) => page.locator('[data-testid="call-state"
 export const joinState = (page: Page) => page.locator('[data-testid="join-state"]').getAttribute('data-state');
 
 /** Resolves when `check` turns true; fails with `what` after `timeoutMs`. */
-export async function expectPoll(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+/** Polls `check` until true; on timeout the error says what was awaited and, with `explain`, what was seen instead. */
+export async function expectPoll(check: () => Promise<boolean>, timeoutMs: number, what: string, explain?: () => Promise<string>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -97,7 +98,10 @@ export async function expectPoll(check: () => Promise<boolean>, timeoutMs: numbe
     } catch {
       /* element not there yet */
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    if (Date.now() > deadline) {
+      const seen = explain ? await explain().catch((error: unknown) => `(explaining failed: ${String(error)})`) : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}${seen ? ` — ${seen}` : ''}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }

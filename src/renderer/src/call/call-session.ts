@@ -22,7 +22,8 @@ import { derivePhase } from './call-phase';
 import { clearCall, saveCall } from './call-persistence';
 import { currentPath, startStatsPoller } from './connection-stats';
 import { DualRecorder } from './dual-recorder';
-import { encodeChallenge, encodeChallengeClear, encodeCode, encodeCodeClear, encodeGuidance, encodeGuidanceClear, parseDataMessage } from './guidance';
+import { encodeChallenge, encodeChallengeClear, encodeCode, encodeCodeClear, parseDataMessage } from './guidance';
+import { GuidanceDelivery } from './guidance-delivery';
 import { clearAnalysis, noteRemoteFrame } from './live-analysis';
 import { createPeerSession, type PeerDownReason, type PeerSession } from './peer-session';
 import { watchAgentCamera, watchVideoTracks } from './track-watch';
@@ -71,6 +72,7 @@ export class CallSession {
   private unwatchAgent: (() => void) | null = null;
   private customerVideoLost = false;
   private guidanceId = 0;
+  private readonly guidance = new GuidanceDelivery({ send: (text) => this.peer?.send(text) ?? false });
   private recordingRetries = 0;
   /** The call is being closed: nothing new starts (no peer, no recording segment). */
   private closing = false;
@@ -157,14 +159,14 @@ export class CallSession {
   pushGuidance(key: GuidanceKey): boolean {
     if (!this.peer?.connected) return false;
     const id = ++this.guidanceId;
-    if (!this.peer.send(encodeGuidance(id, key))) return false;
+    if (!this.guidance.push(id, key)) return false;
     useAppStore.getState().addGuidance({ id, key, sentAt: Date.now(), ackedAt: null });
     this.report('guidance_pushed', { gen: this.peer.gen, key });
     return true;
   }
 
   clearGuidance(): boolean {
-    return this.peer?.send(encodeGuidanceClear()) ?? false;
+    return this.guidance.clear();
   }
 
   /** Shows the active challenge's current step on the customer page (null clears it). */
@@ -262,6 +264,8 @@ export class CallSession {
     });
     this.updatePhase();
     this.syncRecording();
+    // a prompt the customer page never acknowledged goes out on the new generation
+    this.guidance.connected();
   }
 
   private onPeerDown(gen: number, reason: PeerDownReason, detail: string, wasConnected: boolean): void {
@@ -349,7 +353,9 @@ export class CallSession {
 
   private onData(text: string): void {
     const message = parseDataMessage(text);
-    if (message?.t === 'guidance.ack') useAppStore.getState().ackGuidance(message.id, Date.now());
+    if (message?.t !== 'guidance.ack') return;
+    this.guidance.acked(message.id);
+    useAppStore.getState().ackGuidance(message.id, Date.now());
   }
 
   // ---- the agent's camera ----------------------------------------------------------------------------
@@ -403,6 +409,7 @@ export class CallSession {
     this.finishing ??= (async () => {
       if (this.rebuildTimer) clearTimeout(this.rebuildTimer);
       this.rebuildTimer = null;
+      this.guidance.stop();
       // flush before the media goes away (when main closed the call first, its answer to late chunks decides)
       await this.recorder.stopAll();
       this.ended = true;
