@@ -1,5 +1,6 @@
 import { AUTH_MIGRATION } from '../auth/migration';
 import { LEAD_MIGRATION } from '../leads/migration';
+import { QUEUE_MIGRATION } from '../queue/migration';
 import { RECORDINGS_MIGRATION } from '../recordings/migration';
 import { SYNC_LEDGER_MIGRATION } from '../sync/migration';
 import type { ServerDb } from './database';
@@ -143,6 +144,8 @@ CREATE INDEX reference_photos_updated ON reference_photos (updated_at);
   { version: 6, sql: LEAD_MIGRATION },
   // Recordings uploaded after a call, stored encrypted (server/recordings/migration.ts).
   { version: 7, sql: RECORDINGS_MIGRATION },
+  // the customer journey: hand-over, queue, agent presence, call-backs (server/queue/migration.ts)
+  { version: 8, sql: QUEUE_MIGRATION },
 ];
 
 export async function migrateServer(db: ServerDb): Promise<number> {
