@@ -1,5 +1,5 @@
 import type { SyncStatus } from '../../shared/cases';
-import { backendOrigin } from '../../shared/settings';
+import { BackendSwitch, originOrNull } from '../backend/backend-switch';
 import type { Logger } from '../log/logger';
 import type { TokenFor } from '../settings/backend-tokens';
 import { SyncClient, type HeldNotice, type SyncClientOptions, type SyncStore } from './sync-client';
@@ -19,126 +19,81 @@ export interface CaseSyncOptions {
 }
 
 /**
- * Keeps one SyncClient running against the backend URL currently configured, while that backend has a token.
- * Changes are applied one at a time, and a replaced client is stopped (its request in flight aborted) before the
- * next one starts: two clients never push at once, and nothing goes to the old backend once connect() resolved.
+ * Keeps one SyncClient running against the backend URL currently configured, while that backend has a token
+ * (src/main/backend/backend-switch.ts: one change at a time, the old client stopped — its request in flight
+ * aborted — before the next starts, so nothing goes to the old backend once connect() resolved).
  */
 export class CaseSync {
-  private client: SyncClient | null = null;
-  private url: string | null = null;
-  private generation = 0;
-  private closed = false;
-  private queue: Promise<void> = Promise.resolve();
-  /** Why sync could not even start on the configured URL (a client refused it). */
-  private refusal: SyncStatus['lastError'] = null;
+  private readonly backends: BackendSwitch<SyncClient>;
 
-  constructor(private readonly options: CaseSyncOptions) {}
+  constructor(private readonly options: CaseSyncOptions) {
+    this.backends = new BackendSwitch<SyncClient>({
+      tokenFor: options.tokenFor,
+      log: options.log,
+      what: 'sync',
+      onIdle: () => options.onStatus(this.status()),
+      create: (serverUrl, isCurrent) => {
+        let blocked = false;
+        return new SyncClient({
+          ...options.client,
+          store: options.store,
+          serverUrl,
+          tokenFor: options.tokenFor,
+          logger: options.log,
+          onHeld: (held) => isCurrent() && options.onHeld?.(held),
+          // a client being replaced may still report (e.g. 'disabled' as it stops): only the current one speaks
+          onStatus: (status) => {
+            if (!isCurrent()) return;
+            options.onStatus(status);
+            if (status.state === 'blocked' && !blocked) options.onBlocked?.(status);
+            blocked = status.state === 'blocked';
+          },
+        });
+      },
+    });
+  }
 
   /** Syncs with the backend at `serverUrl` (the same one again: a blocked client tries again). */
   connect(serverUrl: string): Promise<void> {
-    return this.enqueue(() => this.apply(serverUrl));
+    return this.backends.connect(serverUrl);
   }
 
   /** A token was set or cleared: start, retry or stop on the current URL. */
   refresh(): Promise<void> {
-    return this.enqueue(() => (this.url === null ? Promise.resolve() : this.apply(this.url)));
+    return this.backends.refresh();
   }
 
   /** The agent pressed retry: a blocked or backing-off client tries now. */
   async retry(): Promise<SyncStatus> {
-    await this.enqueue(async () => this.client?.retry());
+    await this.backends.then((client) => client?.retry());
     return this.status();
   }
 
   /** Resolves when every connect/refresh asked so far has been applied. */
   settled(): Promise<void> {
-    return this.queue;
+    return this.backends.settled();
   }
 
   status(): SyncStatus {
-    if (this.client) return this.client.status();
+    const client = this.backends.worker;
+    if (client) return client.status();
     const { store } = this.options;
     const last = store.getMeta('sync.last_success_at');
+    const url = this.backends.url;
+    const refusal = this.backends.refusal;
     return {
-      state: this.refusal ? 'blocked' : 'disabled',
+      state: refusal ? 'blocked' : 'disabled',
       pending: store.pendingCount(),
       held: store.heldCount(),
-      server: this.url === null ? null : originOrNull(this.url),
+      server: url === null ? null : originOrNull(url),
       lastSuccessAt: last ? Number(last) : null,
-      lastError: this.refusal,
+      // why sync could not even start on the configured URL (the client refused it)
+      lastError: refusal ? { code: 'INVALID_INPUT', ...refusal } : null,
       nextAttemptAt: null,
     };
   }
 
-  async stop(): Promise<void> {
-    await this.enqueue(async () => {
-      this.closed = true;
-      const client = this.client;
-      this.client = null;
-      this.generation++;
-      await client?.stop();
-    });
-  }
-
-  private enqueue(step: () => Promise<void>): Promise<void> {
-    const run = this.queue.then(step).catch((error: unknown) => this.options.log.error({ err: error instanceof Error ? error.message : String(error) }, 'changing the sync backend failed'));
-    this.queue = run;
-    return run;
-  }
-
-  private async apply(serverUrl: string): Promise<void> {
-    if (this.closed) return;
-    const origin = originOrNull(serverUrl);
-    const hasToken = origin !== null && this.options.tokenFor(origin) !== undefined;
-    if (serverUrl === this.url && this.client && hasToken) {
-      // the same backend, still with a token (perhaps a new one): a stopped client starts asking again
-      this.client.retry();
-      return;
-    }
-    if (serverUrl === this.url && !this.client && !hasToken && !this.refusal) return;
-
-    const previous = this.client;
-    this.client = null;
-    this.url = serverUrl;
-    this.refusal = null;
-    const generation = ++this.generation;
-    // first the old client is gone, request in flight included; only then anything talks to the new backend
-    await previous?.stop();
-    if (this.closed || generation !== this.generation) return;
-    if (!hasToken) {
-      this.options.onStatus(this.status());
-      return;
-    }
-    let blocked = false;
-    try {
-      this.client = new SyncClient({
-        ...this.options.client,
-        store: this.options.store,
-        serverUrl,
-        tokenFor: this.options.tokenFor,
-        logger: this.options.log,
-        onHeld: (held) => generation === this.generation && this.options.onHeld?.(held),
-        // a client being replaced may still report (e.g. 'disabled' as it stops): only the current one speaks
-        onStatus: (status) => {
-          if (generation !== this.generation) return;
-          this.options.onStatus(status);
-          if (status.state === 'blocked' && !blocked) this.options.onBlocked?.(status);
-          blocked = status.state === 'blocked';
-        },
-      });
-    } catch (error) {
-      this.refusal = { code: 'INVALID_INPUT', message: error instanceof Error ? error.message : String(error), at: Date.now() };
-      this.options.onStatus(this.status());
-      return;
-    }
-    this.client.start();
-  }
-}
-
-function originOrNull(url: string): string | null {
-  try {
-    return backendOrigin(url);
-  } catch {
-    return null;
+  stop(): Promise<void> {
+    return this.backends.stop();
   }
 }

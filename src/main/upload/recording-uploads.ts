@@ -1,11 +1,11 @@
 /**
  * Keeps one Uploader running against the backend URL currently configured, while that backend has a token —
- * CaseSync's job for the case log (src/main/sync/case-sync.ts), for recordings. Changes are applied one at a
- * time and a replaced uploader is stopped (its request in flight aborted) before the next starts: nothing goes to
- * the old backend once connect() resolved, and the token asked is always the current origin's.
+ * CaseSync's job for the case log, for recordings; both on src/main/backend/backend-switch.ts (one change at a
+ * time, the old uploader stopped with its request in flight before the next starts, the token asked always the
+ * current origin's).
  */
 import type { UploadStatus } from '../../shared/cases';
-import { backendOrigin } from '../../shared/settings';
+import { BackendSwitch, originOrNull } from '../backend/backend-switch';
 import type { Logger } from '../log/logger';
 import type { TokenFor } from '../settings/backend-tokens';
 import type { RecordingSource } from './recording-source';
@@ -21,94 +21,53 @@ export interface RecordingUploadsOptions {
 }
 
 export class RecordingUploads {
-  private uploader: Uploader | null = null;
-  private url: string | null = null;
-  private generation = 0;
-  private closed = false;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly backends: BackendSwitch<Uploader>;
 
-  constructor(private readonly options: RecordingUploadsOptions) {}
+  constructor(private readonly options: RecordingUploadsOptions) {
+    this.backends = new BackendSwitch<Uploader>({
+      tokenFor: options.tokenFor,
+      log: options.log,
+      what: 'recording upload',
+      onIdle: () => options.onStatus(this.status()),
+      create: (serverUrl, isCurrent) =>
+        new Uploader({
+          ...options.uploader,
+          source: options.source,
+          serverUrl,
+          tokenFor: options.tokenFor,
+          logger: options.log,
+          onStatus: (status) => isCurrent() && options.onStatus(status),
+        }),
+    });
+  }
 
   /** Uploads to the backend at `serverUrl` (the same one again: a blocked uploader tries again). */
   connect(serverUrl: string): Promise<void> {
-    return this.enqueue(() => this.apply(serverUrl));
+    return this.backends.connect(serverUrl);
   }
 
   /** A token was set or cleared. */
   refresh(): Promise<void> {
-    return this.enqueue(() => (this.url === null ? Promise.resolve() : this.apply(this.url)));
+    return this.backends.refresh();
   }
 
   /** New events reached the backend, or a call ended: look for work now. */
   nudge(): void {
-    this.uploader?.nudge();
+    this.backends.worker?.nudge();
   }
 
   retry(): void {
-    this.uploader?.retry();
+    this.backends.worker?.retry();
   }
 
   status(): UploadStatus {
-    if (this.uploader) return this.uploader.status();
-    return { state: 'disabled', pending: 0, setAside: 0, current: null, lastSuccessAt: null, lastError: null, nextAttemptAt: null, server: this.url === null ? null : originOrNull(this.url) };
+    const uploader = this.backends.worker;
+    if (uploader) return uploader.status();
+    const url = this.backends.url;
+    return { state: 'disabled', pending: 0, setAside: 0, current: null, lastSuccessAt: null, lastError: null, nextAttemptAt: null, server: url === null ? null : originOrNull(url) };
   }
 
-  async stop(): Promise<void> {
-    await this.enqueue(async () => {
-      this.closed = true;
-      const u = this.uploader;
-      this.uploader = null;
-      this.generation++;
-      await u?.stop();
-    });
-  }
-
-  private enqueue(step: () => Promise<void>): Promise<void> {
-    const run = this.queue.then(step).catch((error: unknown) => this.options.log.error({ err: error instanceof Error ? error.message : String(error) }, 'changing the recording upload backend failed'));
-    this.queue = run;
-    return run;
-  }
-
-  private async apply(serverUrl: string): Promise<void> {
-    if (this.closed) return;
-    const origin = originOrNull(serverUrl);
-    const hasToken = origin !== null && this.options.tokenFor(origin) !== undefined;
-    if (serverUrl === this.url && this.uploader && hasToken) {
-      this.uploader.retry();
-      return;
-    }
-    const previous = this.uploader;
-    this.uploader = null;
-    this.url = serverUrl;
-    const generation = ++this.generation;
-    await previous?.stop();
-    if (this.closed || generation !== this.generation) return;
-    if (!hasToken) {
-      this.options.onStatus(this.status());
-      return;
-    }
-    try {
-      this.uploader = new Uploader({
-        ...this.options.uploader,
-        source: this.options.source,
-        serverUrl,
-        tokenFor: this.options.tokenFor,
-        logger: this.options.log,
-        onStatus: (status) => generation === this.generation && this.options.onStatus(status),
-      });
-    } catch (error) {
-      this.options.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'recording uploads cannot use this backend URL');
-      this.options.onStatus(this.status());
-      return;
-    }
-    this.uploader.start();
-  }
-}
-
-function originOrNull(url: string): string | null {
-  try {
-    return backendOrigin(url);
-  } catch {
-    return null;
+  stop(): Promise<void> {
+    return this.backends.stop();
   }
 }
