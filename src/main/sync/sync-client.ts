@@ -15,6 +15,7 @@ import { backendOrigin, HTTPS_REQUIRED_MESSAGE, isSecureBackendUrl } from '../..
 import type { Logger } from '../log/logger';
 import { silentLogger } from '../log/logger';
 import type { TokenFor } from '../settings/backend-tokens';
+import { backoffDelay, WorkLoop } from '../backend/work-loop';
 
 /** What sync needs of the case store (src/main/caselog/store.ts CaseStore). */
 export interface SyncStore {
@@ -127,9 +128,11 @@ export class SyncClient {
   /** When the pending count was last counted in full (performance.now()). */
   private countedAt = 0;
   private failures = 0;
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  /** Attempt, then wait: the interval when healthy, the backoff after a failure, until retry() when blocked. */
+  private readonly loop = new WorkLoop({
+    attempt: async () => (await this.attempt()) !== null,
+    waitMs: (ok) => (this.current.state === 'blocked' ? null : ok ? (this.options.intervalMs ?? 5000) : Math.max(0, (this.current.nextAttemptAt ?? Date.now()) - Date.now())),
+  });
   /** Cases set aside during the current syncOnce. */
   private readonly heldThisRun = new Set<string>();
   /** Aborted by stop(): the request in flight ends at once, so a replaced client pushes nothing more. */
@@ -377,38 +380,17 @@ export class SyncClient {
 
   /** Delay before the next attempt: exponential in the failure count, capped, with jitter. */
   backoffDelay(): number {
-    const base = this.options.backoff?.baseMs ?? 1000;
-    const max = this.options.backoff?.maxMs ?? 5 * 60_000;
-    const cap = Math.min(max, base * 2 ** Math.min(this.failures - 1, 30));
-    const random = this.options.random ?? Math.random;
-    return Math.round(cap / 2 + (random() * cap) / 2);
+    return backoffDelay(this.failures, this.options.backoff, this.options.random);
   }
 
   /** Runs until stop(): sync, then wait (interval when healthy, backoff after a failure, until retry() when blocked). */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        const ok = await this.attempt();
-        if (!this.running) break;
-        const blocked = this.current.state === 'blocked';
-        const wait = ok ? (this.options.intervalMs ?? 5000) : Math.max(0, (this.current.nextAttemptAt ?? Date.now()) - Date.now());
-        await new Promise<void>((resolve) => {
-          const t = blocked ? null : setTimeout(resolve, wait);
-          this.wake = () => {
-            if (t) clearTimeout(t);
-            resolve();
-          };
-        });
-        this.wake = null;
-      }
-    })();
+    this.loop.start();
   }
 
   /** New events were written: sync now instead of at the next interval (not during backoff, nor when blocked). */
   nudge(): void {
-    if (this.current.state !== 'backoff' && this.current.state !== 'blocked') this.wake?.();
+    if (this.current.state !== 'backoff' && this.current.state !== 'blocked') this.loop.wake();
   }
 
   /** The agent (or a new token) says try again: now, with a fresh backoff. */
@@ -416,16 +398,13 @@ export class SyncClient {
     if (this.current.state !== 'blocked' && this.current.state !== 'backoff') return;
     this.failures = 0;
     this.setStatus({ state: 'idle', nextAttemptAt: null });
-    this.wake?.();
+    this.loop.wake();
   }
 
   /** Stops the loop and aborts the request in flight; resolves when nothing of this client runs any more. */
   async stop(): Promise<void> {
-    this.running = false;
     this.stopping.abort();
-    this.wake?.();
-    await this.loop;
-    this.loop = null;
+    await this.loop.stop();
     this.setStatus({ state: 'disabled', nextAttemptAt: null });
   }
 }

@@ -23,6 +23,7 @@ import type { TokenFor } from '../settings/backend-tokens';
 import { SyncError } from '../sync/sync-client';
 import { BackendRecordings, UploadError, type ServerUploadStatus } from './backend-recordings';
 import type { OpenRecording, RecordingSource, UploadCandidate } from './recording-source';
+import { backoffDelay, WorkLoop } from '../backend/work-loop';
 
 export interface UploaderOptions {
   source: RecordingSource;
@@ -85,9 +86,11 @@ export class Uploader {
    */
   private readonly deferred = new Map<string, { until: number; delayMs: number }>();
   private failures = 0;
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  /** Attempt, then wait: the interval when healthy, the backoff after a failure, until retry() when blocked. */
+  private readonly loop = new WorkLoop({
+    attempt: async () => (await this.attempt()) !== null,
+    waitMs: (ok) => (this.current.state === 'blocked' ? null : ok ? (this.options.intervalMs ?? 15_000) : Math.max(0, (this.current.nextAttemptAt ?? Date.now()) - Date.now())),
+  });
   private lastRequestAt = 0;
   private lastProgressAt = 0;
 
@@ -272,37 +275,16 @@ export class Uploader {
 
   /** Exponential in the failure count, capped, with jitter (the sync client's). */
   backoffDelay(): number {
-    const base = this.options.backoff?.baseMs ?? 1000;
-    const max = this.options.backoff?.maxMs ?? 5 * 60_000;
-    const cap = Math.min(max, base * 2 ** Math.min(Math.max(this.failures - 1, 0), 30));
-    const random = this.options.random ?? Math.random;
-    return Math.round(cap / 2 + (random() * cap) / 2);
+    return backoffDelay(this.failures, this.options.backoff, this.options.random);
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        const ok = await this.attempt();
-        if (!this.running) break;
-        const blocked = this.current.state === 'blocked';
-        const wait = ok ? (this.options.intervalMs ?? 15_000) : Math.max(0, (this.current.nextAttemptAt ?? Date.now()) - Date.now());
-        await new Promise<void>((resolve) => {
-          const t = blocked ? null : setTimeout(resolve, wait);
-          this.wake = () => {
-            if (t) clearTimeout(t);
-            resolve();
-          };
-        });
-        this.wake = null;
-      }
-    })();
+    this.loop.start();
   }
 
   /** Something changed (sync pushed events, a call ended): look now, unless backing off or blocked. */
   nudge(): void {
-    if (this.current.state !== 'backoff' && this.current.state !== 'blocked') this.wake?.();
+    if (this.current.state !== 'backoff' && this.current.state !== 'blocked') this.loop.wake();
   }
 
   /** A person says try again (or a new token): now, with a fresh backoff and the set-aside recordings again. */
@@ -311,16 +293,13 @@ export class Uploader {
     this.deferred.clear();
     this.failures = 0;
     if (this.current.state === 'blocked' || this.current.state === 'backoff') this.setStatus({ state: 'idle', nextAttemptAt: null });
-    this.wake?.();
+    this.loop.wake();
   }
 
   /** Stops the loop and aborts the request in flight; resolves when nothing of this uploader runs any more. */
   async stop(): Promise<void> {
-    this.running = false;
     this.stopping.abort();
-    this.wake?.();
-    await this.loop;
-    this.loop = null;
+    await this.loop.stop();
     this.setStatus({ state: 'disabled', nextAttemptAt: null, current: null });
   }
 }
