@@ -21,6 +21,7 @@ import { MAX_RECORDING_CHUNK_BYTES } from '../../src/shared/call';
 import { CaseIdSchema } from '../../src/shared/cases';
 import { requireRole } from '../auth/tokens';
 import type { ServerDb } from '../db/database';
+import { schedulePeriodic } from '../jobs/periodic';
 import { resolveRecordingConfig, type RecordingOptions } from './config';
 import { recordingKeySource, unwrapRecordingKey } from './crypto';
 import { RecordingApiError, sendRecordingError } from './errors';
@@ -193,28 +194,16 @@ export const registerRecordings: FastifyPluginAsync<RecordingPluginOptions> = as
   });
 
   // Retention: every instance sweeps; both steps of a purge are idempotent (retention.ts).
-  const timers: NodeJS.Timeout[] = [];
-  let running: Promise<void> | null = null;
-  const sweep = () => {
-    running ??= (async () => {
-      try {
-        const r = await sweepRecordings({ db, storage, now, retentionMs: config.retentionMs });
-        if (r.purged.length > 0 || r.failed > 0) log.info({ purged: r.purged.length, objectsDeleted: r.deleted, failed: r.failed, retentionDays: config.retentionDays }, 'recording retention sweep');
-      } catch (error) {
-        log.warn({ err: error instanceof Error ? error.message : String(error) }, 'recording retention sweep failed');
-      } finally {
-        running = null;
-      }
-    })();
-    return running;
-  };
-  app.addHook('onReady', async () => {
-    timers.push(setTimeout(() => void sweep(), Math.min(5_000, config.sweepIntervalMs)).unref());
-    timers.push(setInterval(() => void sweep(), config.sweepIntervalMs).unref());
+  schedulePeriodic(app, log, {
+    name: 'recording retention sweep',
+    intervalMs: config.sweepIntervalMs,
+    run: async () => {
+      const r = await sweepRecordings({ db, storage, now, retentionMs: config.retentionMs });
+      if (r.purged.length > 0 || r.failed > 0) log.info({ purged: r.purged.length, objectsDeleted: r.deleted, failed: r.failed, retentionDays: config.retentionDays }, 'recording retention sweep');
+    },
   });
+  // registered after the sweep's own onClose, so it runs after the sweep in progress ended
   app.addHook('onClose', async () => {
-    for (const t of timers) clearTimeout(t);
-    await running;
     if (config.ownsStorage) await storage.close();
   });
 };

@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { SyncErrorCode } from '../../src/shared/cases';
 import { requireRole } from '../auth/tokens';
+import { schedulePeriodic } from '../jobs/periodic';
 import type { ServerDb } from '../db/database';
 import { customerRefHash, keySource, openPhoto, ReferencePhotoDecryptError, sealPhoto } from './crypto';
 import { checkReferencePhoto, isReferencePhotoMime, REFERENCE_PHOTO_MIME_TYPES, type ReferencePhotoMime } from './sniff';
@@ -178,27 +179,12 @@ export const registerReferencePhotos: FastifyPluginAsync<ReferencePhotoPluginOpt
   });
 
   // Retention: every instance sweeps; the DELETE is idempotent, so concurrent sweeps are harmless.
-  const timers: NodeJS.Timeout[] = [];
-  let running: Promise<void> | null = null;
-  const sweep = () => {
-    running ??= (async () => {
-      try {
-        const deleted = await sweepExpiredPhotos(db, ttlSeconds);
-        if (deleted > 0) log.info({ deleted, ttlDays: config.ttlDays }, 'expired reference photos deleted');
-      } catch (error) {
-        log.warn({ err: error instanceof Error ? error.message : String(error) }, 'reference photo sweep failed');
-      } finally {
-        running = null;
-      }
-    })();
-    return running;
-  };
-  app.addHook('onReady', async () => {
-    timers.push(setTimeout(() => void sweep(), Math.min(5_000, config.sweepIntervalMs)).unref());
-    timers.push(setInterval(() => void sweep(), config.sweepIntervalMs).unref());
-  });
-  app.addHook('onClose', async () => {
-    for (const t of timers) clearTimeout(t);
-    await running;
+  schedulePeriodic(app, log, {
+    name: 'reference photo sweep',
+    intervalMs: config.sweepIntervalMs,
+    run: async () => {
+      const deleted = await sweepExpiredPhotos(db, ttlSeconds);
+      if (deleted > 0) log.info({ deleted, ttlDays: config.ttlDays }, 'expired reference photos deleted');
+    },
   });
 };
