@@ -2,7 +2,8 @@
 import { randomInt } from 'node:crypto';
 import type { RandomSource } from './challenge';
 
-const RANGE = 2 ** 48;
+// randomInt's (max − min) must stay below 2^48: 2^48 itself throws ERR_OUT_OF_RANGE on every call
+const RANGE = 2 ** 48 - 1;
 
 /** A uniform number in [0, 1) from node:crypto. */
 export const secureRandom: RandomSource = () => randomInt(0, RANGE) / RANGE;
