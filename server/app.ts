@@ -10,6 +10,7 @@ import { registerWhoami } from './auth/whoami';
 import type { ServerDb } from './db/database';
 import { installErrorHandling } from './errors';
 import { registerJoinPage } from './join/routes';
+import { customerRefLookup } from './leads/ref-lookup';
 import { registerLeadRoutes, type LeadApiOptions } from './leads/routes';
 import { registerReferencePhotos, type ReferencePhotoOptions } from './reference-photos/routes';
 import type { RecordingOptions } from './recordings/config';
@@ -17,6 +18,11 @@ import { registerRecordings } from './recordings/routes';
 import { registerReviewRoutes } from './reviews/routes';
 import { registerSignaling } from './signaling/routes';
 import type { SignalingOptions } from './signaling/service';
+import { registerQueue, type QueuePluginOptions } from './queue/routes';
+import type { QueueOptions } from './queue/service';
+import { registerQueueCallbacks } from './queue/callback-routes';
+import type { CallbackOptions } from './queue/callback-config';
+import { registerWallboard } from './queue/wallboard-routes';
 import { registerSyncRoutes } from './sync/routes';
 
 export interface TimeoutOptions {
@@ -75,6 +81,10 @@ export interface ServerOptions {
    * address and dodge the per-address limit).
    */
   trustProxy?: string | string[];
+  /** The customer queue (server/queue, docs/queue.md): offer and presence timeouts, dispatch interval, clock (default `now`); `onService` for tests. */
+  queue?: QueueOptions & Pick<QueuePluginOptions, 'onService'>;
+  /** Call-back appointments (server/queue/callback-routes.ts, docs/queue.md "Call-backs"): opening hours, time zone, capacity, sweep interval, clock (default `now`). */
+  callbacks?: CallbackOptions;
 }
 
 /** `defaults` overlaid with the fields of `given` that are set (an explicit `undefined`, as the CLI passes for an unset flag, keeps the default). */
@@ -137,13 +147,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
   });
 
-  registerSyncRoutes(app, options.db, { commitDelayMs: options.faults?.commitDelayMs });
+  // one customer-reference lookup for ingest and the lead API's searches (server/leads/ref-lookup.ts)
+  const refLookup = customerRefLookup(options.db, app.log, options.leadApi);
+  registerSyncRoutes(app, options.db, { commitDelayMs: options.faults?.commitDelayMs, customerRefLookup: refLookup });
   registerReviewRoutes(app, options.db);
-  registerLeadRoutes(app, options.db, options.leadApi);
+  registerLeadRoutes(app, options.db, options.leadApi, refLookup);
   registerWhoami(app, options.db);
   await app.register(registerReferencePhotos, { db: options.db, ...options.referencePhotos });
   await app.register(registerRecordings, { db: options.db, now: options.now, ...options.recordings });
   if (options.joinPageDir) await app.register(registerJoinPage, { dir: options.joinPageDir });
-  await registerSignaling(app, options.db, options.logger, { ...options.signaling, now: options.signaling?.now ?? options.now });
+  const signaling = await registerSignaling(app, options.db, options.logger, { ...options.signaling, now: options.signaling?.now ?? options.now });
+  await app.register(registerQueue, { db: options.db, signaling, publicUrl: options.signaling?.publicUrl, referencePhotos: options.referencePhotos, ...options.queue, now: options.queue?.now ?? options.now });
+  await app.register(registerQueueCallbacks, { db: options.db, publicUrl: options.signaling?.publicUrl, ...options.callbacks, now: options.callbacks?.now ?? options.now });
+  await app.register(registerWallboard, { db: options.db, now: options.now });
   return app;
 }

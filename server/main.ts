@@ -8,9 +8,10 @@
  *   npm run server -- token rotate --workstation ws-1 [--grace 1h] [--expires-in 90d]   new token; ws-1's others expire
  *   npm run server -- token revoke --name ws-1        (or --workstation ws-1: all of its tokens)
  *   npm run server -- token list
+ *   npm run server -- queue skills ws-1 transact operate   (the service types ws-1 takes; --all = every type; none = show)
  * (`--name NAME` works in place of the positional NAME.) Tokens, rotation, limits: docs/server-security.md.
  * Environment: PORT (8787), HOST (127.0.0.1), DATABASE_URL, VERIDESK_SERVER_DATA (./.data/server),
- * VERIDESK_LOG_LEVEL, VERIDESK_BODY_LIMIT (bytes).
+ * VERIDESK_LOG_LEVEL, VERIDESK_BODY_LIMIT (bytes), VERIDESK_QUEUE_OFFER_TIMEOUT_MS / VERIDESK_QUEUE_PRESENCE_TIMEOUT_MS.
  * Security (docs/server-security.md): VERIDESK_TRUST_PROXY (proxy addresses/CIDRs, comma-separated; none by default),
  * VERIDESK_RATE_LIMIT_PER_TOKEN (1200/min), VERIDESK_RATE_LIMIT_PER_IP (300/min), VERIDESK_RATE_LIMIT=off,
  * VERIDESK_CONNECTION_TIMEOUT_MS (60000), VERIDESK_REQUEST_TIMEOUT_MS (120000), VERIDESK_KEEP_ALIVE_TIMEOUT_MS (72000);
@@ -32,6 +33,8 @@ import { createToken, isTokenRole, listTokens, parseDuration, revokeToken, revok
 import { openDatabase, type ServerDb } from './db/database';
 import { migrateServer } from './db/migrations';
 import { parseIceConfig } from './turn/credentials';
+import { setSkills, skillsOf } from './queue/skills';
+import { SERVICE_TYPES } from '../src/shared/cases';
 
 async function openDb(): Promise<ServerDb> {
   const dataDir = resolve(process.env.VERIDESK_SERVER_DATA ?? '.data/server');
@@ -124,6 +127,7 @@ program
       trustProxy,
       rateLimit,
       timeouts,
+      queue: queueSettings(),
     });
     const address = await app.listen({ port: Number(opts.port), host: opts.host });
     logger.info({ address, database: db.kind, publicUrl, turn: ice.turnUrls.length, stun: ice.stunUrls.length, iceTransportPolicy: ice.iceTransportPolicy, trustProxy, rateLimit }, 'server listening');
@@ -221,6 +225,34 @@ token
         const state = t.revoked_at ? 'revoked' : expired ? 'expired' : 'active';
         console.log([t.name, t.role, t.workstation_id ?? '-', state, when(t.created_at), when(t.expires_at), when(t.last_used_at)].join('\t'));
       }
+    });
+  });
+
+/** The queue's timings from the environment (docs/queue.md); unset or malformed → the defaults, said in the log. */
+function queueSettings(env: NodeJS.ProcessEnv = process.env): { offerTimeoutMs?: number; presenceTimeoutMs?: number } {
+  const ms = (name: string): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1000 || value > 3_600_000) throw new Error(`${name} must be a whole number of milliseconds between 1000 and 3600000`);
+    return value;
+  };
+  return { offerTimeoutMs: ms('VERIDESK_QUEUE_OFFER_TIMEOUT_MS'), presenceTimeoutMs: ms('VERIDESK_QUEUE_PRESENCE_TIMEOUT_MS') };
+}
+
+const queue = program.command('queue').description('the customer queue (docs/queue.md)');
+
+queue
+  .command('skills')
+  .description("the service types a workstation's agents take: list them, set them, or --all (every type)")
+  .argument('<workstation>', 'the workstation id')
+  .argument('[serviceTypes...]', `${SERVICE_TYPES.join(' | ')}; none given: show the current skills`)
+  .option('--all', 'clear the list: the workstation takes every service type')
+  .action(async (workstation: string, serviceTypes: string[], opts: { all?: boolean }) => {
+    if (opts.all && serviceTypes.length > 0) throw new Error('give service types or --all, not both');
+    await withDb(async (db) => {
+      const skills = opts.all || serviceTypes.length > 0 ? await setSkills(db, workstation, opts.all ? [] : serviceTypes) : await skillsOf(db, workstation);
+      console.log(`${workstation}\t${skills.length === 0 ? 'all' : skills.join(',')}`);
     });
   });
 

@@ -1,5 +1,6 @@
 import { AUTH_MIGRATION } from '../auth/migration';
 import { LEAD_MIGRATION } from '../leads/migration';
+import { REF_LOOKUP_MIGRATION } from '../leads/ref-migration';
 import { QUEUE_MIGRATION } from '../queue/migration';
 import { RECORDINGS_MIGRATION } from '../recordings/migration';
 import { SYNC_LEDGER_MIGRATION } from '../sync/migration';
@@ -146,6 +147,8 @@ CREATE INDEX reference_photos_updated ON reference_photos (updated_at);
   { version: 7, sql: RECORDINGS_MIGRATION },
   // the customer journey: hand-over, queue, agent presence, call-backs (server/queue/migration.ts)
   { version: 8, sql: QUEUE_MIGRATION },
+  // the lead API's customer-reference lookup column and index (server/leads/ref-migration.ts)
+  { version: 9, sql: REF_LOOKUP_MIGRATION },
 ];
 
 export async function migrateServer(db: ServerDb): Promise<number> {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { joinPagePolicy, registerJoinPage } from './routes';
+import { isJoinableRequestId, joinPagePolicy, registerJoinPage } from './routes';
 
 const room = 'Room_0123456789abcdef';
 let dir: string;
@@ -63,6 +63,47 @@ describe('join page routes', () => {
       const res = await app.inject({ url });
       expect(res.statusCode, url).toBe(404);
     }
+  });
+
+  it('serves the same page with the same headers for a queued request /join/q/<requestId>', async () => {
+    const headers = { host: 'bank.example', 'x-forwarded-proto': 'https' };
+    const roomPage = await app.inject({ url: `/join/${room}`, headers });
+    for (const requestId of ['req_01HZX3V9K2', 'a', 'ch-1.req:42', 'x'.repeat(64)]) {
+      const res = await app.inject({ url: `/join/q/${requestId}`, headers });
+      expect(res.statusCode, requestId).toBe(200);
+      expect(res.body).toBe(roomPage.body);
+      for (const name of ['content-type', 'content-security-policy', 'cache-control', 'referrer-policy', 'x-content-type-options', 'x-frame-options', 'permissions-policy', 'cross-origin-opener-policy']) {
+        expect(res.headers[name], `${requestId} ${name}`).toBe(roomPage.headers[name]);
+      }
+    }
+    expect(String(roomPage.headers['content-security-policy'])).toContain("connect-src 'self' wss://bank.example");
+  });
+
+  it('404s a queue link whose request id is malformed or hostile, with no page in the answer', async () => {
+    for (const url of [
+      '/join/q/',
+      '/join/q/..',
+      '/join/q/%2E%2E',
+      '/join/q/.',
+      '/join/q/a%2Fb',
+      '/join/q/a/b',
+      '/join/q/has%20space',
+      '/join/q/%3Cscript%3E',
+      `/join/q/${'x'.repeat(65)}`,
+    ]) {
+      const res = await app.inject({ url });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.body, url).not.toContain('/join/assets/');
+      expect(res.headers['content-security-policy'], url).toBeUndefined();
+    }
+    // dot segments are resolved before routing here, but a proxy may pass them through: the check itself refuses them
+    expect(isJoinableRequestId('..')).toBe(false);
+    expect(isJoinableRequestId('.')).toBe(false);
+    expect(isJoinableRequestId('...')).toBe(true);
+    // a broken %-escape never reaches the route: Fastify refuses the URL itself
+    const broken = await app.inject({ url: '/join/q/%E0%A4%A' });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.body).not.toContain('/join/assets/');
   });
 
   it('serves hashed assets with long caching, and nothing else from the folder', async () => {

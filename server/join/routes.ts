@@ -1,6 +1,7 @@
 /**
  * Serves the customer join page (src/join, built by `vite build -c vite.join.config.ts` into
- * out/join): `GET /join/<roomId>` → index.html, `GET /join/assets/*` → its hashed assets.
+ * out/join): `GET /join/<roomId>` and `GET /join/q/<requestId>` (a queued customer, issue 12) → index.html,
+ * `GET /join/assets/*` → its hashed assets.
  *
  *   await app.register(registerJoinPage, { dir: 'out/join' })
  *
@@ -12,7 +13,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { QUEUE_JOIN_PATH_PREFIX, QueueIdSchema } from '../../src/shared/queue';
 import { JOIN_PATH_PREFIX, ROOM_ID_PATTERN } from '../../src/shared/signaling';
 
 export interface JoinPageOptions {
@@ -54,6 +56,11 @@ function socketOriginOf(request: FastifyRequest): string | null {
 
 const ASSETS_PREFIX = `${JOIN_PATH_PREFIX}assets/`;
 
+/** A queued request's id as the page will use it in API paths: never a bare `.` or `..` (a path segment to a browser). */
+export function isJoinableRequestId(value: string): boolean {
+  return QueueIdSchema.safeParse(value).success && value !== '.' && value !== '..';
+}
+
 export const registerJoinPage: FastifyPluginAsync<JoinPageOptions> = async (app, options) => {
   const dir = resolve(options.dir);
   const indexPath = join(dir, 'index.html');
@@ -78,10 +85,10 @@ export const registerJoinPage: FastifyPluginAsync<JoinPageOptions> = async (app,
     immutable: true,
   });
 
-  app.get<{ Params: { roomId: string } }>(`${JOIN_PATH_PREFIX}:roomId`, async (request, reply) => {
-    if (!ROOM_ID_PATTERN.test(request.params.roomId)) {
-      return reply.code(404).type('text/plain; charset=utf-8').header('Cache-Control', 'no-store').send('链接无效。Invalid link.\n');
-    }
+  const notFound = (reply: FastifyReply) =>
+    reply.code(404).type('text/plain; charset=utf-8').header('Cache-Control', 'no-store').send('链接无效。Invalid link.\n');
+
+  const sendPage = async (request: FastifyRequest, reply: FastifyReply) => {
     // Read on every request: it is tiny, and a redeploy's new index.html is picked up at once.
     const html = await readFile(indexPath);
     return reply
@@ -93,5 +100,16 @@ export const registerJoinPage: FastifyPluginAsync<JoinPageOptions> = async (app,
       .header('Permissions-Policy', 'camera=(self), microphone=(self), geolocation=(), payment=(), usb=()')
       .header('Cross-Origin-Opener-Policy', 'same-origin')
       .send(html);
+  };
+
+  app.get<{ Params: { roomId: string } }>(`${JOIN_PATH_PREFIX}:roomId`, async (request, reply) => {
+    if (!ROOM_ID_PATTERN.test(request.params.roomId)) return notFound(reply);
+    return sendPage(request, reply);
+  });
+
+  // The same page in queue mode; its secret is in the fragment, so this request carries only the id.
+  app.get<{ Params: { requestId: string } }>(`${QUEUE_JOIN_PATH_PREFIX}:requestId`, async (request, reply) => {
+    if (!isJoinableRequestId(request.params.requestId)) return notFound(reply);
+    return sendPage(request, reply);
   });
 };

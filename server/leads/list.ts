@@ -73,3 +73,13 @@ export async function listCases(db: Queryable, filter: LeadFilter, keyset: Keyse
     nextCursor: rows.length > limit && last ? encodeCursor({ openedAt: Number(last.opened_at), caseId: last.case_id }) : null,
   };
 }
+
+/**
+ * The rows of chosen cases (POST /api/v1/lead/cases/rows, the console's CSV export), in the order asked; unknown
+ * ids are left out, as the console's local export does. One primary-key read for all of them.
+ */
+export async function rowsByIds(db: Queryable, caseIds: readonly string[]): Promise<ConsoleCaseRow[]> {
+  const { rows } = await db.query<CaseRowDb>(`SELECT ${ROW_COLUMNS} FROM cases WHERE case_id = ANY ($1::text[])`, [[...new Set(caseIds)]]);
+  const byId = new Map(rows.map((r) => [r.case_id, toConsoleRow(r)]));
+  return caseIds.flatMap((id) => byId.get(id) ?? []);
+}

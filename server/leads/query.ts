@@ -1,10 +1,12 @@
 /**
- * The lead API's query parameters and the WHERE clause they become (GET /api/v1/lead/cases and /stats).
+ * The lead API's query parameters and POST bodies, and the WHERE clause they become (GET /api/v1/lead/cases,
+ * /stats, /sample; POST …/search; POST /api/v1/lead/cases/rows).
  *
  * The names and values are the 质检 console's filter (src/shared/console.ts ConsoleFilterSchema) so that the
  * console's local, bundle and backend sources answer the same question in the same words, with two differences a
- * server needs: `workstationId` (a backend holds many workstations' cases) and `customerRefHash` in place of the
- * clear `customerRef` (the workstation hashes; no reference reaches the server's URLs or logs).
+ * server needs: `workstationId` (a backend holds many workstations' cases), and the customer reference never in a
+ * query string — there only `customerRefHash` (a workstation's own keyed hash); the clear `customerRef` only in a
+ * search's JSON body, turned at once into the server's lookup (./ref-lookup.ts), so no reference reaches a URL or log.
  * Values travel as bind parameters; only fixed column names and the yes/no literals are written into the SQL —
  * the literals on purpose: PostgreSQL matches a partial index (`WHERE disagreement`) only to a query that says
  * the same predicate, which a bound `= $1` does not prove.
@@ -82,7 +84,105 @@ export const LeadStatsQuerySchema = z
   .refine(fromBeforeTo, RANGE);
 export type LeadStatsQuery = z.infer<typeof LeadStatsQuerySchema>;
 
-export type LeadFilter = Partial<{ [K in keyof typeof filterFields]: z.infer<(typeof filterFields)[K]> }>;
+/**
+ * The filter a search adds: the server's lookup of the lead's customer reference (./ref-lookup.ts), computed from
+ * a POST body, never read from a query string.
+ */
+export type LeadFilter = Partial<{ [K in keyof typeof filterFields]: z.infer<(typeof filterFields)[K]> }> & { customerRefLookup?: string };
+
+// ---- sampling (GET /api/v1/lead/sample) ---------------------------------------------------------------------------
+
+/** A JavaScript number as String() writes one (the console sends String(rate)): 0.05, 1, 1e-7. */
+const Decimal = z
+  .string()
+  .regex(/^(?:\d{1,16}(?:\.\d{1,16})?|\.\d{1,16})(?:e-?\d{1,3})?$/i, 'a decimal number')
+  .transform(Number);
+
+/** The sample's own parameters (the console's ConsoleSampleSchema, as strings), shared by the GET and the POST. */
+const sampleFields = {
+  seed: z.string().trim().min(1).max(64),
+  rate: Decimal.pipe(z.number().gt(0).max(1)).default(0.05),
+  includeOverrides: Bool.default(true),
+  includeEscalations: Bool.default(true),
+  tzOffsetMinutes: z
+    .string()
+    .regex(/^-?\d{1,3}$/)
+    .transform(Number)
+    .pipe(z.number().int().min(-840).max(840))
+    .default(480),
+};
+
+export const LeadSampleQuerySchema = z
+  .object({ ...filterFields, ...sampleFields })
+  .strict()
+  .refine(fromBeforeTo, RANGE);
+export type LeadSampleQuery = z.infer<typeof LeadSampleQuerySchema>;
+
+// ---- POST bodies: the customer-reference searches and the export's rows ------------------------------------------
+
+/**
+ * The filter as JSON values (a POST body): the console's own ConsoleFilter types, plus workstationId. The clear
+ * reference travels only here: a body reaches no access log, a query string does.
+ */
+const EpochJson = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const bodyFilterFields = {
+  customerRef: z.string().trim().min(1).max(64),
+  caseId: filterFields.caseId,
+  workstationId: filterFields.workstationId,
+  agentId: filterFields.agentId,
+  from: EpochJson.optional(),
+  to: EpochJson.optional(),
+  serviceType: filterFields.serviceType,
+  advice: filterFields.advice,
+  decision: filterFields.decision,
+  disagreement: z.boolean().optional(),
+  escalated: z.boolean().optional(),
+  review: filterFields.review,
+  failedCheck: filterFields.failedCheck,
+  reverified: z.boolean().optional(),
+};
+
+/** POST /api/v1/lead/cases/search: a list page of the cases of one customer reference (and any other filter). */
+export const LeadCasesSearchSchema = z
+  .object({ ...bodyFilterFields, cursor: z.string().max(200).optional(), limit: z.number().int().min(1).max(LEAD_PAGE_MAX).default(100) })
+  .strict()
+  .refine(fromBeforeTo, RANGE);
+
+/** POST /api/v1/lead/stats/search (JSON only: a CSV of one customer's cases is the console's to write). */
+export const LeadStatsSearchSchema = z
+  .object({ ...bodyFilterFields, groupBy: z.enum(STATS_GROUPS).default('day'), tzOffsetMinutes: z.number().int().min(-840).max(840).default(480) })
+  .strict()
+  .refine(fromBeforeTo, RANGE);
+
+/** POST /api/v1/lead/sample/search. */
+export const LeadSampleSearchSchema = z
+  .object({
+    ...bodyFilterFields,
+    seed: sampleFields.seed,
+    rate: z.number().gt(0).max(1).default(0.05),
+    includeOverrides: z.boolean().default(true),
+    includeEscalations: z.boolean().default(true),
+    tzOffsetMinutes: z.number().int().min(-840).max(840).default(480),
+  })
+  .strict()
+  .refine(fromBeforeTo, RANGE);
+
+/**
+ * POST /api/v1/lead/cases/rows: the rows of chosen cases (the console's CSV export). At most a page's worth per
+ * request: 500 primary-key reads and a ~250 KB answer, the same bound as a list page, so an export of the console's
+ * 2,000-case selection is four requests under the global per-token budget rather than one unbounded read.
+ */
+export const LEAD_ROWS_MAX = LEAD_PAGE_MAX;
+export const LeadRowsSchema = z.object({ caseIds: z.array(CaseIdSchema).min(1).max(LEAD_ROWS_MAX) }).strict();
+
+/** A body's filter with the reference replaced by its lookup (the reference goes no further than this). */
+export function bodyFilterOf(body: { customerRef: string } & Record<string, unknown>, lookup: (ref: string) => string): LeadFilter {
+  const out: LeadFilter = { customerRefLookup: lookup(body.customerRef) };
+  for (const k of Object.keys(bodyFilterFields)) {
+    if (k !== 'customerRef' && body[k] !== undefined) (out as Record<string, unknown>)[k] = body[k];
+  }
+  return out;
+}
 
 /** The keyset position: the last row of the page before. */
 export interface Keyset {
@@ -129,6 +229,8 @@ export function leadWhere(filter: LeadFilter, keyset: Keyset | null = null): Sql
   if (filter.workstationId) where.push(`workstation = ${bind(filter.workstationId)}`);
   if (filter.agentId) where.push(`agent_id = ${bind(filter.agentId)}`);
   if (filter.customerRefHash) where.push(`customer_ref_hash = ${bind(filter.customerRefHash)}`);
+  // cases_customer_lookup_keyset (schema version 9): the server's own keyed hash, the same for every workstation
+  if (filter.customerRefLookup) where.push(`customer_ref_lookup = ${bind(filter.customerRefLookup)}`);
   if (filter.from !== undefined) where.push(`opened_at >= ${bind(filter.from)}`);
   if (filter.to !== undefined) where.push(`opened_at < ${bind(filter.to)}`);
   if (filter.serviceType) where.push(`service_type = ${bind(filter.serviceType)}`);

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ServerDb } from '../db/database';
+import type { Queryable, ServerDb } from '../db/database';
 import { hashToken } from '../auth/tokens';
 import { JOIN_PATH_PREFIX, SIGNAL_LIMITS, type CreateRoomResponse, type Hello, type ServerMessage } from '../../src/shared/signaling';
 import { EMPTY_ICE_CONFIG, issueIce, type IceConfig } from '../turn/credentials';
@@ -117,6 +117,19 @@ export class SignalingService implements ConnectionPort {
     // The token rides in the fragment: browsers never send it to the server, so no access log has it.
     const joinUrl = `${(this.options.publicUrl ?? publicBase).replace(/\/+$/, '')}${JOIN_PATH_PREFIX}${roomId}#${token}`;
     return { roomId, caseId, joinUrl, joinExpiresAt: room.joinExpiresAt, expiresAt: room.expiresAt };
+  }
+
+  /**
+   * A room for a queued customer (server/queue): its join hash is the hash of the secret the customer already
+   * holds from the hand-over, so no second secret is made or sent. Inserted through `tx`, the caller's
+   * transaction, so the room exists only if the accept that makes it commits.
+   */
+  async createQueuedRoom(tx: Queryable, caseId: string, workstation: string, joinHash: string): Promise<{ roomId: string; expiresAt: number; joinExpiresAt: number }> {
+    const now = this.now();
+    const room = { roomId: newRoomId(), caseId, workstation, createdAt: now, expiresAt: now + this.limits.roomTtlMs, joinExpiresAt: now + this.limits.joinTokenTtlMs, joinHash };
+    await insertRoom(tx, room);
+    this.log.info({ room: room.roomId, caseId, workstation }, 'signaling room created for a queued customer');
+    return { roomId: room.roomId, expiresAt: room.expiresAt, joinExpiresAt: room.joinExpiresAt };
   }
 
   admit(hello: Hello, authorization: string | undefined): Promise<Admission> {

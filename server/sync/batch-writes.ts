@@ -9,6 +9,7 @@ import type { CaseEvent } from '../../src/shared/cases';
 import type { Queryable } from '../db/database';
 import { ApiError } from '../errors';
 import { refHashOf, summarize } from '../leads/case-summary';
+import { refLookupColumns, type CustomerRefLookup } from '../leads/ref-lookup';
 import type { CaseRun } from './case-chains';
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -22,10 +23,11 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 // from RETURNING); within one workstation the advisory lock and FOR UPDATE already order the writers.
 const UPSERT_CASES = `
 INSERT INTO cases (case_id, workstation, agent_id, service_type, id_masked, id_hash, opened_at, last_seq, last_hash, verdict, closed_at,
-  customer_ref_hash, advice, decision, against_advice, reason_code, escalated, decided_at, challenges, id_photos, reverified, failed_checks)
-SELECT u.c, $1, u.ag, u.st, u.im, u.ih, u.oa, u.ls, u.lh, u.v, u.ca, u.crh, u.ad, u.dc, u.aa, u.rc, u.es, u.da, u.ch, u.ip, u.rv, u.fc
+  customer_ref_hash, advice, decision, against_advice, reason_code, escalated, decided_at, challenges, id_photos, reverified, failed_checks,
+  customer_ref_lookup, ref_lookup_pending)
+SELECT u.c, $1, u.ag, u.st, u.im, u.ih, u.oa, u.ls, u.lh, u.v, u.ca, u.crh, u.ad, u.dc, u.aa, u.rc, u.es, u.da, u.ch, u.ip, u.rv, u.fc, u.crl, u.rlp
 FROM json_to_recordset($2::json) AS u (c text, ag text, st text, im text, ih text, oa bigint, ls int, lh text, v text, ca bigint,
-  crh text, ad text, dc text, aa boolean, rc text, es boolean, da bigint, ch int, ip int, rv boolean, fc text[])
+  crh text, ad text, dc text, aa boolean, rc text, es boolean, da bigint, ch int, ip int, rv boolean, fc text[], crl text, rlp boolean)
 ON CONFLICT (case_id) DO UPDATE SET
   last_seq = EXCLUDED.last_seq,
   last_hash = EXCLUDED.last_hash,
@@ -51,8 +53,11 @@ INSERT INTO events (case_id, seq, type, at, actor, payload, prev_hash, hash, bat
 SELECT u.c, u.s, u.t, u.a, u.w, u.p, u.ph, u.h, $1, $2, u.g
 FROM json_to_recordset($3::json) AS u (c text, s int, t text, a bigint, w text, p text, ph text, h text, g bigint)`;
 
-/** Upserts the cases with new events; throws CASE_OWNED_ELSEWHERE if another workstation took one meanwhile. */
-export async function upsertCases(tx: Queryable, workstation: string, runs: readonly CaseRun[]): Promise<void> {
+/**
+ * Upserts the cases with new events; throws CASE_OWNED_ELSEWHERE if another workstation took one meanwhile.
+ * `refLookup`: the server's customer-reference lookup (server/leads/ref-lookup.ts) for new cases' references.
+ */
+export async function upsertCases(tx: Queryable, workstation: string, runs: readonly CaseRun[], refLookup?: CustomerRefLookup): Promise<void> {
   const rows: Record<string, string | number | boolean | string[] | null>[] = [];
   for (const run of runs) {
     const last = run.fresh[run.fresh.length - 1];
@@ -82,6 +87,8 @@ export async function upsertCases(tx: Queryable, workstation: string, runs: read
       ip: sum.idPhotos,
       rv: sum.reverified,
       fc: sum.failedChecks,
+      // only a new case has its case.opened here; an existing one keeps the lookup it got then
+      ...refLookupColumns(opened?.payload.customerRef, refLookup),
     });
   }
   if (rows.length === 0) return;

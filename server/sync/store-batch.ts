@@ -3,6 +3,7 @@ import { SYNC_LIMITS, type CaseEvent, type SyncBatch, type SyncBatchResult } fro
 import { canonicalJson } from '../../src/common/canonical';
 import type { Queryable, ServerDb } from '../db/database';
 import { ApiError } from '../errors';
+import type { CustomerRefLookup } from '../leads/ref-lookup';
 import { batchBodyHash } from './batch-encoding';
 import { insertEvents, upsertCases } from './batch-writes';
 import { groupByCase, verifyCases } from './case-chains';
@@ -13,6 +14,8 @@ export interface StoreBatchOptions {
   commitDelayMs?: number;
   /** Called when the injected delay starts (so a fault test knows the commit is in flight). */
   onCommitDelay?: () => void;
+  /** The server's customer-reference lookup (server/leads/ref-lookup.ts); without it new cases wait for its backfill. */
+  customerRefLookup?: CustomerRefLookup;
 }
 
 export interface StoreBatchOutcome {
@@ -74,7 +77,7 @@ export async function storeBatch(db: ServerDb, workstation: string, idempotencyK
     await checkPositions(tx, workstation, plan, state.latest, fresh);
 
     const batchId = randomUUID();
-    await upsertCases(tx, workstation, runs);
+    await upsertCases(tx, workstation, runs, options.customerRefLookup);
     await insertEvents(tx, workstation, batchId, fresh, payloads);
     await storeCheckpoint(tx, workstation, plan, batchId);
     const result: SyncBatchResult = {

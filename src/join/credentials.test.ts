@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SIGNAL_LIMITS } from '../shared/signaling';
-import { Credentials, loadLanguage, saveLanguage, type KeyValueStore } from './credentials';
+import { Credentials, forgetQueueSecret, keepQueueSecret, loadLanguage, recallBookedSlot, rememberBookedSlot, saveLanguage, type KeyValueStore } from './credentials';
 
 class MemoryStore implements KeyValueStore {
   readonly map = new Map<string, string>();
@@ -87,5 +87,38 @@ describe('credentials', () => {
     expect(c.current()).toEqual({ kind: 'resume', secret: resume });
     saveLanguage(broken, 'en');
     expect(loadLanguage(broken)).toBeNull();
+  });
+
+  it('keeps a queue secret for reloads of the same tab, a fresh link wins, and it is forgotten when waiting ends', () => {
+    const session = new MemoryStore();
+    const secret = 's'.repeat(43);
+    expect(keepQueueSecret(session, 'r1', secret)).toBe(secret);
+    // reload: the fragment is gone
+    expect(keepQueueSecret(session, 'r1', null)).toBe(secret);
+    expect(keepQueueSecret(session, 'r2', null)).toBeNull();
+    const fresh = 'f'.repeat(43);
+    expect(keepQueueSecret(session, 'r1', fresh)).toBe(fresh);
+    session.setItem('veridesk.join.queue.r3', 'tampered <script>');
+    expect(keepQueueSecret(session, 'r3', null)).toBeNull();
+    forgetQueueSecret(session, 'r1');
+    expect(keepQueueSecret(session, 'r1', null)).toBeNull();
+    expect(keepQueueSecret(null, 'r1', secret)).toBe(secret);
+  });
+
+  it('remembers a booked slot (two times, nothing else) until an hour after it, and drops tampered ones', () => {
+    const local = new MemoryStore();
+    const slot = { slotStart: 1_000_000, slotEnd: 1_900_000 };
+    rememberBookedSlot(local, 'r1', slot);
+    expect(local.getItem('veridesk.join.booked.r1')).toBe(JSON.stringify(slot));
+    expect(recallBookedSlot(local, 'r1', 0)).toEqual(slot);
+    expect(recallBookedSlot(local, 'r1', slot.slotEnd + 3_600_000)).toBeNull();
+    expect(local.getItem('veridesk.join.booked.r1')).toBeNull();
+    for (const raw of ['{"slotStart":5,"slotEnd":1}', '{"slotStart":"1","slotEnd":2}', 'not json', 'null']) {
+      local.setItem('veridesk.join.booked.r2', raw);
+      expect(recallBookedSlot(local, 'r2', 0), raw).toBeNull();
+    }
+    rememberBookedSlot(local, 'r1', slot);
+    rememberBookedSlot(local, 'r1', null);
+    expect(recallBookedSlot(local, 'r1', 0)).toBeNull();
   });
 });

@@ -164,6 +164,61 @@ function parseStored(raw: string): StoredResume | null {
   }
 }
 
+const QUEUE_PREFIX = 'veridesk.join.queue.';
+
+/**
+ * Queue mode: the request's secret, kept in sessionStorage (per tab) like a room's token, because the
+ * fragment is wiped at load and a reload while waiting must not lose the place in the queue. Returns
+ * the secret to use: the link's when it has one (a fresh link wins), else the one kept for this request.
+ */
+export function keepQueueSecret(session: KeyValueStore | null, requestId: string, linkSecret: string | null): string | null {
+  const store = safe(session);
+  if (linkSecret) {
+    write(store, QUEUE_PREFIX + requestId, linkSecret);
+    return linkSecret;
+  }
+  const kept = read(store, QUEUE_PREFIX + requestId);
+  return kept && SecretSchema.safeParse(kept).success ? kept : null;
+}
+
+/** Waiting is over (left, ended, call finished): the secret is no longer this tab's business. */
+export function forgetQueueSecret(session: KeyValueStore | null, requestId: string): void {
+  write(safe(session), QUEUE_PREFIX + requestId, null);
+}
+
+const BOOKED_PREFIX = 'veridesk.join.booked.';
+/** A booked slot is worth remembering until its call-back and the one retry are over. */
+const BOOKED_KEEP_AFTER_END_MS = 60 * 60_000;
+
+export interface RememberedSlot {
+  slotStart: number;
+  slotEnd: number;
+}
+
+/**
+ * The booked call-back's time, in localStorage: opened again before the reminder window, the server
+ * answers only REMINDER_NOT_OPEN (no details before the window), and the page can still say when.
+ * Only two times are kept, never the secret or anything about the customer.
+ */
+export function rememberBookedSlot(local: KeyValueStore | null, requestId: string, slot: RememberedSlot | null): void {
+  write(safe(local), BOOKED_PREFIX + requestId, slot ? JSON.stringify({ slotStart: slot.slotStart, slotEnd: slot.slotEnd }) : null);
+}
+
+export function recallBookedSlot(local: KeyValueStore | null, requestId: string, now: number = Date.now()): RememberedSlot | null {
+  const store = safe(local);
+  const raw = read(store, BOOKED_PREFIX + requestId);
+  if (!raw) return null;
+  try {
+    const value = JSON.parse(raw) as Partial<RememberedSlot> | null;
+    const { slotStart, slotEnd } = value ?? {};
+    if (Number.isSafeInteger(slotStart) && Number.isSafeInteger(slotEnd) && slotEnd! > slotStart! && now < slotEnd! + BOOKED_KEEP_AFTER_END_MS) return { slotStart: slotStart!, slotEnd: slotEnd! };
+  } catch {
+    // tampered or half-written: forget it below
+  }
+  write(store, BOOKED_PREFIX + requestId, null);
+  return null;
+}
+
 const LANGUAGE_KEY = 'veridesk.join.language';
 
 export function loadLanguage(store: KeyValueStore | null): string | null {

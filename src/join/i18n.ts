@@ -5,6 +5,7 @@
  */
 import type { ChallengeAction, GuidanceKey, SignalErrorCode } from '../shared/signaling';
 import type { CameraErrorCode } from './media';
+import type { QueueFatal } from './queue-session';
 
 export const LANGUAGES = ['zh-CN', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -42,6 +43,10 @@ export interface Messages {
     offline: string;
     ended: string;
     error: string;
+    /** Queue mode, before an agent accepted. */
+    queued: string;
+    queueRetrying: string;
+    callbackBooked: string;
   };
   remoteLabel: string;
   localLabel: string;
@@ -60,6 +65,40 @@ export interface Messages {
   challenge: Record<ChallengeAction, string>;
   /** '{digits}' placeholder: the spoken code, spaced for reading. */
   spokenCode: string;
+  /** Queue mode (/join/q/<requestId>): placeholders '{n}' people ahead, '{m}' minutes. */
+  queue: {
+    heading: string;
+    next: string;
+    ahead: string;
+    positionUnknown: string;
+    connecting: string;
+    wait: string;
+    waitUnknown: string;
+    retrying: string;
+    actionFailed: string;
+    hint: string;
+    leave: string;
+    callbackOpen: string;
+    ready: Explained;
+  };
+  /** Call-back booking: '{free}' places left, '{slot}' the slot in local time, '{minutes}' before the slot. */
+  callback: {
+    heading: string;
+    body: string;
+    loading: string;
+    empty: string;
+    full: string;
+    failed: string;
+    free: string;
+    back: string;
+    confirmedHeading: string;
+    confirmedSlot: string;
+    confirmedUnknownSlot: string;
+    confirmedNote: string;
+  };
+  /** How waiting ended without a call. */
+  queueEnded: { left: Explained; abandoned: Explained; closed: Explained };
+  queueErrors: Record<QueueFatal, Explained>;
 }
 
 const zhCN: Messages = {
@@ -94,6 +133,9 @@ const zhCN: Messages = {
     offline: '网络已断开，恢复后将自动重新连接',
     ended: '视频服务已结束',
     error: '出现问题',
+    queued: '排队中',
+    queueRetrying: '网络中断，正在重试',
+    callbackBooked: '已预约回电',
   },
   remoteLabel: '工作人员',
   localLabel: '我',
@@ -155,6 +197,46 @@ const zhCN: Messages = {
     open_mouth: '请张一下嘴，再合上',
   },
   spokenCode: '请大声读出这组数字：{digits}',
+  queue: {
+    heading: '正在为您排队',
+    next: '您是下一位，请稍候',
+    ahead: '您前面还有 {n} 位',
+    positionUnknown: '正在为您排队，请稍候',
+    connecting: '正在为您接通',
+    wait: '预计等待 约 {m} 分钟',
+    waitUnknown: '正在估算等待时间',
+    retrying: '网络中断，正在重试。您的排队位置会为您保留。',
+    actionFailed: '操作未成功，请检查网络后重试。',
+    hint: '排队期间请不要关闭此页面。不方便等待时，可以预约回电。',
+    leave: '离开排队',
+    callbackOpen: '预约回电',
+    ready: { title: '已准备就绪', body: '工作人员接通后视频将自动开始，请不要关闭此页面。' },
+  },
+  callback: {
+    heading: '预约回电',
+    body: '请选择方便的时间（按您设备的当地时间显示），届时工作人员将与您视频连线。',
+    loading: '正在加载可预约时段…',
+    empty: '暂时没有可预约的时段。您可以返回继续排队，或稍后再试。',
+    full: '该时段刚刚约满，请选择其他时段。',
+    failed: '可预约时段加载失败，请检查网络后重试。',
+    free: '剩余 {free} 个',
+    back: '返回排队',
+    confirmedHeading: '已预约回电',
+    confirmedSlot: '预约时间：{slot}',
+    confirmedUnknownSlot: '您已预约回电。',
+    confirmedNote: '请在预约时间前 {minutes} 分钟起，用同一链接重新打开本页面，届时将优先为您接通。现在可以关闭此页面。',
+  },
+  queueEnded: {
+    left: { title: '您已离开排队', body: '如需继续办理，请重新联系客服。您现在可以关闭此页面。' },
+    abandoned: { title: '排队已结束', body: '由于长时间未收到您的页面响应，本次排队已结束。如需继续办理，请重新联系客服。' },
+    closed: { title: '本次服务已关闭', body: '本次排队或预约回电已关闭。如需继续办理，请重新联系客服。' },
+  },
+  queueErrors: {
+    NOT_FOUND: { title: '找不到您的排队信息', body: '请确认打开的是收到的完整链接，或重新联系客服。' },
+    UNAUTHENTICATED: { title: '无法验证链接', body: '链接无效或不完整。请确认打开的是收到的完整链接，或重新联系客服。' },
+    FORBIDDEN: { title: '无法使用此链接', body: '此链接不能用于本次排队。请重新联系客服。' },
+    LINK_INVALID: { title: '链接无效', body: '链接无效或不完整。请确认打开的是收到的完整链接，或重新联系客服。' },
+  },
   guidance: {
     move_to_light: '请移到光线充足处',
     avoid_backlight: '请避免背光，不要背对窗户或灯光',
@@ -207,6 +289,9 @@ const en: Messages = {
     offline: 'You are offline; we will reconnect automatically',
     ended: 'The video service has ended',
     error: 'Something went wrong',
+    queued: 'In the queue',
+    queueRetrying: 'Network interrupted, retrying',
+    callbackBooked: 'Call-back booked',
   },
   remoteLabel: 'Staff',
   localLabel: 'You',
@@ -268,6 +353,46 @@ const en: Messages = {
     open_mouth: 'Please open your mouth, then close it',
   },
   spokenCode: 'Please read these digits aloud: {digits}',
+  queue: {
+    heading: 'You are in the queue',
+    next: 'You are next, please hold on',
+    ahead: '{n} ahead of you',
+    positionUnknown: 'You are in the queue, please hold on',
+    connecting: 'Connecting you now',
+    wait: 'Estimated wait: about {m} min',
+    waitUnknown: 'Estimating the wait',
+    retrying: 'Network interrupted, retrying. Your place in the queue is kept.',
+    actionFailed: 'That did not go through. Check your network and try again.',
+    hint: 'Please keep this page open while you wait. If you cannot wait, book a call-back.',
+    leave: 'Leave the queue',
+    callbackOpen: 'Book a call-back',
+    ready: { title: 'All set', body: 'The video starts as soon as our staff answers. Please keep this page open.' },
+  },
+  callback: {
+    heading: 'Book a call-back',
+    body: 'Choose a time that suits you (shown in your device’s local time); our staff will call you by video then.',
+    loading: 'Loading available times…',
+    empty: 'No times are available right now. Go back to the queue, or try again later.',
+    full: 'That time was just taken. Please choose another.',
+    failed: 'Could not load the available times. Check your network and try again.',
+    free: '{free} left',
+    back: 'Back to the queue',
+    confirmedHeading: 'Call-back booked',
+    confirmedSlot: 'Your time: {slot}',
+    confirmedUnknownSlot: 'Your call-back is booked.',
+    confirmedNote: 'From {minutes} minutes before your time, open this same link again and you will be connected first. You can close this page now.',
+  },
+  queueEnded: {
+    left: { title: 'You left the queue', body: 'To continue, please contact customer service again. You can close this page now.' },
+    abandoned: { title: 'Your place in the queue has ended', body: 'We did not hear from this page for a while, so the queue ended. To continue, please contact customer service again.' },
+    closed: { title: 'This service is closed', body: 'This queue or call-back has been closed. To continue, please contact customer service again.' },
+  },
+  queueErrors: {
+    NOT_FOUND: { title: 'Your place in the queue was not found', body: 'Make sure you opened the whole link you received, or contact customer service again.' },
+    UNAUTHENTICATED: { title: 'The link could not be verified', body: 'The link is invalid or incomplete. Make sure you opened the whole link you received, or contact customer service again.' },
+    FORBIDDEN: { title: 'This link cannot be used', body: 'This link does not belong to this queue. Please contact customer service again.' },
+    LINK_INVALID: { title: 'Invalid link', body: 'The link is invalid or incomplete. Make sure you opened the whole link you received, or contact customer service again.' },
+  },
   guidance: {
     move_to_light: 'Please move to a brighter place',
     avoid_backlight: 'Please avoid backlight: no window or lamp behind you',

@@ -19,6 +19,15 @@ export function parseJoinLink(pathname: string, hash: string): JoinLink {
     const rest = pathname.slice(JOIN_PATH_PREFIX.length).replace(/\/+$/, '');
     if (ROOM_ID_PATTERN.test(rest)) roomId = rest;
   }
+  const { secret, hadFragment } = parseFragmentSecret(hash);
+  return { roomId, token: secret, hadFragment };
+}
+
+/**
+ * The secret a link carries in its fragment (a room's join token, or a queued request's secret):
+ * null unless well-formed. Shared by /join/<roomId> and /join/q/<requestId> links.
+ */
+export function parseFragmentSecret(hash: string): { secret: string | null; hadFragment: boolean } {
   const raw = hash.startsWith('#') ? hash.slice(1) : hash;
   let candidate = raw.trim();
   try {
@@ -28,8 +37,8 @@ export function parseJoinLink(pathname: string, hash: string): JoinLink {
   }
   // Tolerate `#token=<secret>` as well as the documented bare `#<secret>`.
   if (candidate.startsWith('token=')) candidate = candidate.slice('token='.length);
-  const token = SecretSchema.safeParse(candidate).success ? candidate : null;
-  return { roomId, token, hadFragment: raw.length > 0 };
+  const secret = SecretSchema.safeParse(candidate).success ? candidate : null;
+  return { secret, hadFragment: raw.length > 0 };
 }
 
 /** Drops the fragment from the address bar and history entry, so the token is not left to be copied, shared or screenshotted. */

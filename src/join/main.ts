@@ -7,6 +7,12 @@
  *   peer.ts         one simple-peer per agent generation
  *   media.ts        getUserMedia, camera errors, device report
  *   view.ts / i18n.ts  the DOM and its texts
+ * Queue mode (/join/q/<requestId>#<secret>, issue 12) adds, before the room exists:
+ *   queue-link.ts     request id and secret from the URL
+ *   queue-api.ts      the queue API calls with the secret as bearer
+ *   queue-session.ts  status polls with backoff, leave, call-back slots and booking
+ *   queue-model.ts / queue-view.ts  the waiting panel, slot list and booking confirmation
+ * Once an agent accepts, the page joins the room with the same secret as a /join/<roomId>#<token> link would.
  */
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import { z } from 'zod';
@@ -19,13 +25,18 @@ import {
   type GuidanceKey,
   type SignalErrorCode,
 } from '../shared/signaling';
-import { Credentials, loadLanguage, saveLanguage, type KeyValueStore } from './credentials';
-import { DEFAULT_LANGUAGE, isLanguage, type Language } from './i18n';
+import { Credentials, forgetQueueSecret, keepQueueSecret, loadLanguage, recallBookedSlot, rememberBookedSlot, saveLanguage, type KeyValueStore } from './credentials';
+import { DEFAULT_LANGUAGE, isLanguage, messagesFor, type Language } from './i18n';
 import { clearFragment, parseJoinLink, signalingUrl } from './link';
 import { CameraError, mediaStateFor, openCamera, stopStream, streamReport, watchStream, type CameraErrorCode } from './media';
 import { PeerGenerations, type PeerStatus } from './peer';
+import { QueueApi } from './queue-api';
+import { isQueuePath, parseQueueLink } from './queue-link';
+import { bookedModel, panelModel, slotsModel } from './queue-model';
+import { QueueSession, type QueueSnapshot } from './queue-session';
+import { QueueView, type QueueViewModel } from './queue-view';
 import { SignalingClient, type LinkStatus, type RelayedMessage } from './signaling';
-import { JoinView, type ChallengePrompt, type JoinState, type Screen, type StateText, type ViewModel } from './view';
+import { JoinView, type ChallengePrompt, type EndedBy, type JoinState, type Screen, type StateText, type ViewModel } from './view';
 import './styles.css';
 
 // The CSP has no 'unsafe-eval': stop zod from probing `new Function` (a logged CSP violation) for its JIT.
@@ -49,7 +60,11 @@ interface PageState {
   everConnected: boolean;
   /** A final signaling refusal; the page stops and says why. */
   refused: SignalErrorCode | null;
-  endedBy: 'ended' | 'agentEnded';
+  endedBy: EndedBy;
+  /** Queue mode: the queue session's last snapshot; null in room mode. */
+  queue: QueueSnapshot | null;
+  /** Queue mode: the room an agent's accept made; null until then (and in room mode, where the link names it). */
+  queueRoomId: string | null;
   guidance: GuidanceKey | null;
   challenge: ChallengePrompt | null;
   code: string | null;
@@ -69,9 +84,14 @@ function webStorage(kind: 'localStorage' | 'sessionStorage'): KeyValueStore | nu
 
 const local = webStorage('localStorage');
 const stored = loadLanguage(local);
-const link = parseJoinLink(location.pathname, location.hash);
-// The token is read; now it leaves the address bar before anything else can happen.
-if (link.hadFragment) clearFragment();
+const session = webStorage('sessionStorage');
+const queueMode = isQueuePath(location.pathname);
+const link = queueMode ? { roomId: null, token: null, hadFragment: false } : parseJoinLink(location.pathname, location.hash);
+const queueLink = queueMode ? parseQueueLink(location.pathname, location.hash) : null;
+// The token (or the queue secret) is read; now it leaves the address bar before anything else can happen.
+if (link.hadFragment || queueLink?.hadFragment) clearFragment();
+// Kept per tab like a room's token: a reload while waiting (the fragment is gone by then) keeps the place in the queue.
+const queueSecret = queueLink?.requestId ? keepQueueSecret(session, queueLink.requestId, queueLink.secret) : null;
 
 const state: PageState = {
   language: isLanguage(stored) ? stored : DEFAULT_LANGUAGE,
@@ -88,6 +108,8 @@ const state: PageState = {
   everConnected: false,
   refused: null,
   endedBy: 'ended',
+  queue: null,
+  queueRoomId: null,
   guidance: null,
   challenge: null,
   code: null,
@@ -96,7 +118,40 @@ const state: PageState = {
   invalidMessages: 0,
 };
 
+/** Queue mode before an agent accepted: the call screen is a "ready, waiting" card, and the slot / booking panes replace the flow's screens. */
 function deriveView(s: PageState): ViewModel {
+  const plain = deriveFlowView(s);
+  const q = s.queue;
+  if (!queueMode || s.phase === 'ended' || s.refused) return plain;
+  if (!q || q.fatal) {
+    const code = q?.fatal ?? 'LINK_INVALID';
+    return { ...plain, screen: 'none', joinState: 'error', stateText: 'error', error: { kind: 'queue', code }, retry: null };
+  }
+  if (s.queueRoomId !== null) return plain;
+  const queuedText: StateText = q.trouble ? 'queueRetrying' : 'queued';
+  if (q.pane === 'slots' || q.pane === 'booked') {
+    const stateText: StateText = q.pane === 'booked' ? 'callbackBooked' : queuedText;
+    return { ...plain, screen: q.pane === 'slots' ? 'queue-slots' : 'queue-booked', joinState: 'queued', stateText, error: null, retry: null };
+  }
+  if (plain.screen === 'call') return { ...plain, screen: 'queue-ready', joinState: plain.error ? 'error' : 'queued', stateText: plain.error ? 'error' : queuedText };
+  return plain;
+}
+
+function deriveQueueView(s: PageState): QueueViewModel {
+  const q = s.queue;
+  const none: QueueViewModel = { panel: null, slots: null, booked: null, bookedSlotStart: null };
+  if (!q) return none;
+  const messages = messagesFor(s.language);
+  const waitingHere = s.queueRoomId === null && !q.fatal && !q.ended && !s.refused && s.phase !== 'ended';
+  return {
+    panel: waitingHere && q.pane === 'status' ? panelModel(q, messages) : null,
+    slots: q.pane === 'slots' ? slotsModel(q, messages, s.language) : null,
+    booked: q.pane === 'booked' ? bookedModel(q, messages, s.language) : null,
+    bookedSlotStart: q.booked?.slotStart ?? null,
+  };
+}
+
+function deriveFlowView(s: PageState): ViewModel {
   const base = { language: s.language, cameraDeclined: s.cameraDeclined, ended: s.endedBy, guidance: null, challenge: null, code: null, soundBlocked: false };
   if (s.phase === 'ended') return { ...base, screen: 'ended', joinState: 'ended', stateText: 'ended', error: null, retry: null };
   if (s.refused) {
@@ -169,10 +224,20 @@ const view = new JoinView(document, {
   },
 });
 
+const queueView = queueMode
+  ? new QueueView(document, {
+      onLeave: () => void queueSession?.leave(),
+      onOpenCallback: () => void queueSession?.openSlots(),
+      onBackToQueue: () => queueSession?.backToStatus(),
+      onBook: (slotStart) => void queueSession?.book(slotStart),
+    })
+  : null;
+
 const appRoot = document.getElementById('app');
 
 function render(): void {
   view.render(deriveView(state));
+  queueView?.render(deriveQueueView(state));
   if (appRoot) appRoot.dataset.invalidMessages = String(state.invalidMessages);
 }
 
@@ -228,40 +293,87 @@ function onRelayed(message: RelayedMessage): void {
   }
 }
 
-const credentials = link.roomId ? new Credentials(link.roomId, link.token, { local, session: webStorage('sessionStorage') }) : null;
+let credentials: Credentials | null = null;
+let signaling: SignalingClient | null = null;
 
-const signaling: SignalingClient | null =
-  link.roomId && credentials
-    ? new SignalingClient({
-        url: signalingUrl(location, SIGNAL_PATH),
-        room: link.roomId,
-        credentials,
-        events: {
-          onStatus: (status) => {
-            state.link = status;
+/** Joins a room with its single-use token: at load for a /join/<roomId> link, at the agent's accept in queue mode. */
+function joinRoom(roomId: string, token: string | null): void {
+  const roomCredentials = new Credentials(roomId, token, { local, session });
+  credentials = roomCredentials;
+  signaling = new SignalingClient({
+    url: signalingUrl(location, SIGNAL_PATH),
+    room: roomId,
+    credentials: roomCredentials,
+    events: {
+      onStatus: (status) => {
+        state.link = status;
+        render();
+      },
+      onWelcome: (welcome) => {
+        state.everWelcomed = true;
+        state.agentPresent = welcome.peerPresent;
+        peers.setIce(welcome.iceServers, welcome.iceTransportPolicy);
+        sendAppState();
+        // answers and candidates produced while the socket was down, if still for the current generation
+        signaling?.flushQueue((queued: ClientMessage) => queued.t !== 'signal' || queued.gen === peers.generation);
+        render();
+      },
+      onMessage: onRelayed,
+      onRefused: (code) => {
+        // Back after a drop to a room the agent closed meanwhile: the service ended, it did not fail.
+        if (code === 'ROOM_CLOSED' && state.everWelcomed) return end('agentEnded');
+        state.refused = code;
+        shutDownMedia();
+        render();
+      },
+      onInvalid: () => countInvalid(),
+    },
+  });
+  signaling.start();
+}
+
+// ---- queue (queue mode only) ----------------------------------------------------------------------
+
+function onQueueChange(snapshot: QueueSnapshot): void {
+  const before = state.queue;
+  state.queue = snapshot;
+  if (queueLink?.requestId && snapshot.booked && snapshot.booked !== before?.booked) rememberBookedSlot(local, queueLink.requestId, snapshot.booked);
+  if (snapshot.ended && !before?.ended) return end(snapshot.ended === 'finished' ? 'ended' : snapshot.ended);
+  if (snapshot.pane === 'booked' && before?.pane !== 'booked') releaseCameraUntilCallback();
+  render();
+}
+
+/**
+ * A booked call-back is minutes or hours away: the camera goes off now (a lit camera light while nobody
+ * is coming would alarm anyone), and the consents are asked again when the call-back is due.
+ */
+function releaseCameraUntilCallback(): void {
+  shutDownMedia();
+  peers = makePeers();
+  state.consents = {};
+  state.cameraDeclined = false;
+  state.cameraError = null;
+  if (state.phase !== 'ended') state.phase = 'camera-consent';
+}
+
+const queueSession: QueueSession | null =
+  queueLink?.requestId && queueSecret
+    ? new QueueSession(
+        new QueueApi(queueLink.requestId, queueSecret),
+        {
+          onChange: onQueueChange,
+          onRoom: (roomId) => {
+            state.queueRoomId = roomId;
+            joinRoom(roomId, queueSecret);
             render();
           },
-          onWelcome: (welcome) => {
-            state.everWelcomed = true;
-            state.agentPresent = welcome.peerPresent;
-            peers.setIce(welcome.iceServers, welcome.iceTransportPolicy);
-            sendAppState();
-            // answers and candidates produced while the socket was down, if still for the current generation
-            signaling?.flushQueue((queued: ClientMessage) => queued.t !== 'signal' || queued.gen === peers.generation);
-            render();
-          },
-          onMessage: onRelayed,
-          onRefused: (code) => {
-            // Back after a drop to a room the agent closed meanwhile: the service ended, it did not fail.
-            if (code === 'ROOM_CLOSED' && state.everWelcomed) return end('agentEnded');
-            state.refused = code;
-            shutDownMedia();
-            render();
-          },
-          onInvalid: () => countInvalid(),
         },
-      })
+        Date.now,
+        Math.random,
+        recallBookedSlot(local, queueLink.requestId),
+      )
     : null;
+state.queue = queueSession?.current ?? null;
 
 // ---- peer -----------------------------------------------------------------------------------------
 
@@ -396,6 +508,11 @@ function end(by: PageState['endedBy']): void {
   signaling?.stop();
   // the session is over: a resume secret for it is only clutter on a possibly shared phone
   credentials?.forget();
+  queueSession?.stop();
+  if (queueLink?.requestId) {
+    forgetQueueSecret(session, queueLink.requestId);
+    rememberBookedSlot(local, queueLink.requestId, null);
+  }
   shutDownMedia();
   render();
 }
@@ -410,6 +527,7 @@ window.addEventListener('pageshow', (event) => {
   if (!event.persisted) return;
   // restored from the back/forward cache: sockets were closed while frozen
   signaling?.reconnectNow();
+  queueSession?.pollNow();
   if (state.stream && state.stream.getTracks().some((track) => track.readyState === 'ended')) {
     state.cameraError = 'TrackEnded';
     render();
@@ -418,6 +536,7 @@ window.addEventListener('pageshow', (event) => {
 window.addEventListener('online', () => {
   state.online = true;
   signaling?.reconnectNow();
+  queueSession?.pollNow();
   render();
 });
 window.addEventListener('offline', () => {
@@ -426,13 +545,18 @@ window.addEventListener('offline', () => {
 });
 document.addEventListener('visibilitychange', () => {
   // mobile browsers freeze background tabs; coming back is the moment to reconnect without waiting
-  if (document.visibilityState === 'visible') signaling?.reconnectNow();
+  if (document.visibilityState !== 'visible') return;
+  signaling?.reconnectNow();
+  queueSession?.pollNow();
 });
 
 render();
-if (!link.roomId) {
+if (queueMode) {
+  // no request id or no secret: deriveView shows the invalid-link error (state.queue stays null)
+  queueSession?.start();
+} else if (!link.roomId) {
   state.refused = 'ROOM_NOT_FOUND';
   render();
 } else {
-  signaling?.start();
+  joinRoom(link.roomId, link.token);
 }

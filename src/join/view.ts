@@ -6,16 +6,20 @@
 import type { ChallengeAction, GuidanceKey, SignalErrorCode } from '../shared/signaling';
 import { messagesFor, type Explained, type Language, type Messages, type ShownSignalError } from './i18n';
 import type { CameraErrorCode } from './media';
+import type { QueueEnd, QueueFatal } from './queue-session';
 
-export const SCREENS = ['camera-consent', 'starting', 'recording-consent', 'call', 'ended', 'none'] as const;
+export const SCREENS = ['camera-consent', 'starting', 'recording-consent', 'call', 'ended', 'none', 'queue-ready', 'queue-slots', 'queue-booked'] as const;
 export type Screen = (typeof SCREENS)[number];
 
 /** The `data-state` of `join-state`, as the end-to-end tests read it. */
-export type JoinState = 'consent' | 'starting' | 'connecting' | 'connected' | 'reconnecting' | 'ended' | 'error';
+export type JoinState = 'consent' | 'starting' | 'queued' | 'connecting' | 'connected' | 'reconnecting' | 'ended' | 'error';
 
 export type StateText = keyof Messages['state'];
 
-export type ShownError = { kind: 'camera'; code: CameraErrorCode } | { kind: 'signal'; code: SignalErrorCode };
+export type ShownError = { kind: 'camera'; code: CameraErrorCode } | { kind: 'signal'; code: SignalErrorCode } | { kind: 'queue'; code: QueueFatal };
+
+/** How the page ended: the call (by the customer or the agent), or waiting in the queue without a call. */
+export type EndedBy = 'ended' | 'agentEnded' | Exclude<QueueEnd, 'finished'>;
 
 export interface ViewModel {
   language: Language;
@@ -26,7 +30,7 @@ export interface ViewModel {
   error: ShownError | null;
   /** The retry button's label, or null to hide it. */
   retry: 'retry' | 'continueHere' | null;
-  ended: 'ended' | 'agentEnded';
+  ended: EndedBy;
   guidance: GuidanceKey | null;
   /** The active challenge's current step (an instruction; the customer never sees a score). */
   challenge: ChallengePrompt | null;
@@ -75,6 +79,7 @@ function lookup(messages: Messages, path: string): string | null {
 
 export function errorText(messages: Messages, error: ShownError): Explained {
   if (error.kind === 'camera') return messages.cameraErrors[error.code];
+  if (error.kind === 'queue') return messages.queueErrors[error.code];
   return (messages.signalErrors as Partial<Record<SignalErrorCode, Explained>>)[error.code as ShownSignalError] ?? messages.joinFailed;
 }
 
@@ -176,7 +181,7 @@ export class JoinView {
     this.retry.hidden = model.retry === null;
     this.retry.textContent = model.retry === 'continueHere' ? messages.continueHere : messages.retry;
 
-    const ended = model.ended === 'agentEnded' ? messages.agentEnded : messages.ended;
+    const ended = model.ended === 'agentEnded' ? messages.agentEnded : model.ended === 'ended' ? messages.ended : messages.queueEnded[model.ended];
     this.endedTitle.textContent = ended.title;
     this.endedBody.textContent = ended.body;
 

@@ -37,6 +37,7 @@ import { SettingsService } from './settings/settings-service';
 import { BackendTokens } from './settings/backend-tokens';
 import { FileSecretStore, UnavailableSecretStore, type SecretStore } from './settings/secret-store';
 import { backendOrigin } from '../shared/settings';
+import { QueueService, type QueueTuning } from './queue/queue-service';
 
 export interface WorkstationOptions {
   /** Folder for settings and local data (Electron: app.getPath('userData')). */
@@ -66,6 +67,8 @@ export interface WorkstationOptions {
   syncTuning?: CaseSyncOptions['client'];
   /** Tuning of a call's signaling connection (reconnect backoff, ping); tests shorten it. */
   callSignaling?: SignalingTuning;
+  /** Tuning of the agent's queue poll (tests shorten the intervals and backoff). */
+  queueTuning?: QueueTuning;
   /** How the engine process is started: Electron's utilityProcess in the app, child_process.fork by default. */
   engineChannel?: EngineChannelFactory;
   /** The 话术 scripts folder (default: resources/scripts of the repo; packaged: resources/scripts beside the asar). */
@@ -104,6 +107,8 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
   // resolves once the case log and the recordings have both moved to the backend set last (or re-read its token):
   // settings.update and settings.setBackendToken answer after it, so nothing more starts towards the old backend
   let backendMoved: Promise<void> = Promise.resolve();
+  // the agent's queue seat (src/main/queue/): made once the call and the desk exist, below
+  let queue: QueueService | null = null;
   const settings = new SettingsService({
     path: join(options.dataDir, 'settings.json'),
     log,
@@ -113,6 +118,8 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
       void sync.connect(next.backendUrl);
       // recordings follow the case log to the same backend, once sync has moved there
       backendMoved = sync.settled().then(() => uploads?.connect(next.backendUrl));
+      // the queue seat follows too: signed out at the old backend, nothing more asked there
+      void queue?.connect(next.backendUrl);
       // another backend: whether it has a token is another question
       if (backendOrigin(next.backendUrl) !== lastOrigin) bus.emit('settings.backendToken', tokens.state(next.backendUrl));
       lastOrigin = backendOrigin(next.backendUrl);
@@ -148,6 +155,7 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
   tokens.onChange(() => {
     void sync.refresh();
     backendMoved = backendMoved.then(() => uploads?.refresh());
+    queue?.refresh();
   });
   void sync.connect(settings.get().backendUrl);
   const backend = new BackendProbe({ url: () => settings.get().backendUrl, onChange: (status) => bus.emit('backend.status', status) });
@@ -181,6 +189,8 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     // frames.release also clears the engine's state for the stream (onRelease below)
     releaseStream: (streamId) => frames.release(streamId),
     signaling: options.callSignaling,
+    // a queued call's end is told to the queue (POST …/finish)
+    onEnded: (ended) => queue?.onCallEnded(ended),
   });
   const recordingGate = new RecordingGate({ recordings, activeCall: () => calls.active(), agentId: () => settings.get().agentId, log });
   // 话术: loaded once; a broken file is reported (file, line, field) and never stops the others
@@ -209,6 +219,18 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
       ? { random: seededRandom(options.testChallenge.seed), verificationConfig: { challengeActions: options.testChallenge.actions } }
       : {}),
   });
+  queue = new QueueService({
+    settings: () => settings.get(),
+    tokenFor: tokens.tokenFor,
+    log,
+    emit: (status) => bus.emit('queue.status', status),
+    store: cases,
+    calls,
+    desk,
+    tuning: options.queueTuning,
+  });
+  void queue.connect(settings.get().backendUrl);
+  const queueSeat = queue;
   if (options.testChallenge) log.warn({ testChallenge: options.testChallenge }, 'TEST ONLY: the active challenge uses a fixed seed');
   frames.onFrame((frame) => desk.onFrame(frame));
   if (engine) {
@@ -309,6 +331,7 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     'desk.evidence': ({ callId, streamId, capturedAt }) => desk.evidence(callId, streamId, capturedAt),
     'desk.idPhotoImage': ({ callId }) => desk.idPhotoImage(callId),
     'desk.checklist': ({ callId, item, ticked }) => desk.checklist(callId, item, ticked),
+    'desk.scriptStep': ({ callId, stepId, via }) => desk.scriptStep(callId, stepId, via),
     'scripts.list': () => scriptList,
     'console.access': () => qaConsole.access(),
     'console.list': (params) => qaConsole.list(params),
@@ -322,6 +345,10 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     'console.signers': () => qaConsole.pinnedSigners(),
     'console.pinSigner': (params) => qaConsole.pinSigner(params),
     'console.export': (params) => qaConsole.export(params),
+    'queue.status': () => queueSeat.current(),
+    'queue.setState': ({ state }) => queueSeat.setState(state),
+    'queue.accept': ({ requestId }) => queueSeat.accept(requestId),
+    'queue.decline': ({ requestId }) => queueSeat.decline(requestId),
   };
 
   return {
@@ -335,6 +362,8 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
       // the call first: bye to the room, its recordings sealed, 'call.ended' written while the store is open
       desk.close();
       await calls.close();
+      // after the call (its finish is on its way): the seat is signed out, the poll stopped
+      await queueSeat.close();
       await recordings.stopAll().catch((error: unknown) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'sealing recordings on close failed'));
       backend.stop();
       await engine?.stop();

@@ -49,6 +49,8 @@ export const EVENT_TYPES = [
   // verification desk (src/shared/desk.ts, src/shared/verification.ts)
   'id.recorded',
   'verification.event',
+  // customer journey: the hand-over context of a queued call (payload: src/shared/queue-desk.ts HandoverReceivedPayloadSchema)
+  'handover.received',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -6,8 +6,8 @@
  * ConsoleFilterSchema is THE filter of the console, and the backend's lead API (GET /api/v1/lead/cases and
  * /api/v1/lead/stats, server/leads/query.ts) takes the same names and values (filterToQuery writes them;
  * ConsoleFilterQuerySchema reads them back): the workstation's local and imported sources and the backend answer
- * the same question in the same words. The one filter the backend source cannot send is the customer reference
- * (src/main/console/backend-source.ts says why).
+ * the same question in the same words. The customer reference is the one filter the backend source never puts in a
+ * URL: it goes in a search's POST body (src/main/console/backend-source.ts says why).
  */
 import { z } from 'zod';
 import { CaseIdSchema, REVIEW_OUTCOMES, SERVICE_TYPES, VERDICTS, type CaseEvent, type Review, type ReviewOutcome, type ServiceType } from './cases';
@@ -87,7 +87,11 @@ export const ConsoleFilterSchema = z
     /** A case id or the start of one (at least 4 characters). */
     caseId: z.string().regex(/^[A-Za-z0-9._:-]{4,64}$/).optional(),
     agentId: ShortText.optional(),
-    /** Compared through a keyed hash only (main hashes it; nothing stores or logs it in clear). Local and bundle sources only: the backend source refuses it (the hash key is per workstation). */
+    /**
+     * Compared through a keyed hash only, never stored or logged in clear: main hashes it with the case log's key for
+     * the local and bundle sources; the backend source sends it in a POST body and the server hashes it with its own
+     * lookup key, which every workstation's cases were stored under (docs/lead-api.md).
+     */
     customerRef: ShortText.optional(),
     /** Inclusive lower bound on the case's opening time. */
     from: EpochMs.optional(),

@@ -12,6 +12,7 @@
 import { DeskCallSchema, DeskChecklistSchema, DeskDecideSchema, DeskEvidenceImageSchema, DeskEvidenceSchema, DeskEscalateSchema, DeskIdInfoSchema, DeskIdPhotoSchema, DeskReferencePhotoSchema, DeskSpokenCodeSchema, DeskStateSchema } from './desk';
 import type { Script, ScriptError } from './scripts';
 import { ReanalysisResultSchema, ReanalyzeRequestSchema } from './reanalysis';
+import { ScriptStepRequestSchema } from './verification';
 import { CaseEvidenceImageRequestSchema, CaseEvidenceImageSchema, CaseRecordingSchema, CaseRefSchema, type CaseReview } from './review';
 import { z } from 'zod';
 import type { Result } from './errors';
@@ -52,6 +53,7 @@ import {
   RecordingStatusSchema,
   RecordingStopSchema,
 } from './call';
+import { QueueAcceptResultSchema, QueueRequestRefSchema, QueueSetStateSchema, QueueStatusSchema } from './queue-desk';
 
 const NoParams = z.object({}).strict();
 
@@ -189,6 +191,8 @@ export const methods = {
   'desk.idPhotoImage': method(DeskCallSchema, DeskEvidenceImageSchema),
   /** Ticks or unticks a closing-checklist item; desk.decide refuses (FORBIDDEN) while required items are missing. */
   'desk.checklist': method(DeskChecklistSchema, DeskStateSchema),
+  /** The agent moved to another 话术 step: a `script.step` case event (NOT_FOUND: no such step in the case's script; FORBIDDEN: call over, or too many). */
+  'desk.scriptStep': method(ScriptStepRequestSchema, z.null()),
   /** The 话术 scripts (resources/scripts/) and the files that failed to load, each with file, line and field. */
   'scripts.list': method(NoParams, z.custom<ScriptList>()),
   // ---- the backend token (main keeps it per backend origin; the renderer only learns whether one is set) ----
@@ -238,6 +242,15 @@ export const methods = {
   'console.pinSigner': method(ConsolePinSchema, z.custom<PinnedSigner[]>()),
   /** The selected cases as a signed bundle (with reviews and recording references) or CSV. */
   'console.export': method(ConsoleExportSchema, z.custom<ConsoleTextFile>()),
+  // ---- the agent's queue (src/shared/queue-desk.ts, wire: src/shared/queue.ts; main: src/main/queue/) ----
+  /** The agent's state as the backend last confirmed it, the offer waiting, and the queued call in progress. */
+  'queue.status': method(NoParams, QueueStatusSchema),
+  /** 在线示闲 / 忙碌 / 小休 / 离线 for the agent id in 设置 (INVALID_INPUT without a usable one; UNAVAILABLE without a token). */
+  'queue.setState': method(QueueSetStateSchema, QueueStatusSchema),
+  /** Takes the offer: opens the case with the hand-over context, accepts it on the backend and starts the call in its room. */
+  'queue.accept': method(QueueRequestRefSchema, QueueAcceptResultSchema),
+  /** Passes the offer on at once. */
+  'queue.decline': method(QueueRequestRefSchema, QueueStatusSchema),
 } as const;
 
 export const events = {
@@ -257,6 +270,8 @@ export const events = {
   'engine.analysis': LiveAnalysisSchema,
   /** After a token was set or cleared, or backendUrl moved to another origin. */
   'settings.backendToken': BackendTokenStateSchema,
+  /** The agent's queue state after each change (a poll that changed something, a state set, an offer, an accept). */
+  'queue.status': QueueStatusSchema,
 } as const;
 
 export type MethodName = keyof typeof methods;

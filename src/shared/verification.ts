@@ -10,6 +10,8 @@ import { z } from 'zod';
 import { SERVICE_TYPES } from './cases';
 import { BANDS } from './engine';
 import { CHALLENGE_ACTIONS, type ChallengeAction, type GuidanceKey } from './signaling';
+import { CallIdSchema } from './call';
+import { LocalTextSchema, StepIdSchema } from './scripts';
 
 /** The checks, in the order every report lists them. */
 export const CHECK_IDS = ['face_match', 'passive_liveness', 'active_liveness', 'face_swap', 'presence', 'id_consistency', 'quality'] as const;
@@ -212,6 +214,37 @@ export type VerificationReport = z.infer<typeof VerificationReportSchema>;
 // ---- events (each becomes a case event; see docs/verification.md for the mapping) ---------------------
 
 const at = z.number();
+
+/**
+ * How the agent reached a 话术 step: 下一步 / 上一步 (Alt+→ / Alt+←, or 返回 out of a detour), a click on a step or a
+ * branch, or the step main suggested for what the engine sees. The case log keeps it so a lead can tell a step the
+ * agent chose from one the desk led them to.
+ */
+export const SCRIPT_STEP_VIAS = ['next', 'back', 'jump', 'suggested'] as const;
+export type ScriptStepVia = (typeof SCRIPT_STEP_VIAS)[number];
+
+/** The agent moved to another step of the 话术 script (desk.scriptStep). Written by the desk, not by a session. */
+export const ScriptStepEventSchema = z.object({
+  type: z.literal('script.step'),
+  at,
+  /** The script's file name in resources/scripts/ (one script per service type), e.g. `operate.yaml`. */
+  scriptId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+  /** The file's revision the agent saw (absent in hand-made logs). */
+  scriptVersion: z.number().int().min(1).optional(),
+  stepId: StepIdSchema,
+  /** The step's position in the script's step list (0-based, main and prompt steps together). */
+  index: z.number().int().min(0).max(99),
+  via: z.enum(SCRIPT_STEP_VIAS),
+  /** The step's title as the agent saw it, so the case page can name it without the script file of the time. */
+  title: LocalTextSchema.optional(),
+});
+
+/**
+ * desk.scriptStep: the step now on the agent's screen and how it got there. Only the id crosses: main looks the
+ * step up in the case's script (index, title, version) rather than believing the renderer.
+ */
+export const ScriptStepRequestSchema = z.object({ callId: CallIdSchema, stepId: StepIdSchema, via: z.enum(SCRIPT_STEP_VIAS) }).strict();
+
 export const VerificationEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('state.changed'), at, from: z.enum(SESSION_STATES), to: z.enum(SESSION_STATES) }),
   /** A check's status or reason changed (not emitted for a score that moves within the same status). */
@@ -242,8 +275,10 @@ export const VerificationEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('spoken_code.confirmed'), at, ok: z.boolean() }),
   z.object({ type: z.literal('occlusion_test.started'), at, deadline: z.number() }),
   z.object({ type: z.literal('occlusion_test.finished'), at, status: z.enum(['pass', 'warn']), reason: z.string() }),
+  ScriptStepEventSchema,
 ]);
 export type VerificationEvent = z.infer<typeof VerificationEventSchema>;
+export type ScriptStepEvent = Extract<VerificationEvent, { type: 'script.step' }>;
 
 // ---- the QA summary (`veridesk verify --json`, last line) -------------------------------------------------
 

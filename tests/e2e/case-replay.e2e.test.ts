@@ -1,7 +1,7 @@
 /**
  * Case detail and replay end to end (issue 11 item 1): a real call between two Chromium pages with fake cameras
- * (as tests/e2e/desk.e2e.test.ts makes them), recorded on both tracks, with checks, a challenge, a guidance push
- * and a decision in its case log. Then the case page: both recordings load from main's media route (decrypted on
+ * (as tests/e2e/desk.e2e.test.ts makes them), recorded on both tracks, with checks, a challenge, a guidance push,
+ * a 话术 step and a decision in its case log. Then the case page: both recordings load from main's media route (decrypted on
  * the fly), play from one timeline, and a click on a timeline mark seeks both videos there. Then the database file
  * is tampered with while the host is stopped: after a restart the same case shows the red chain banner.
  */
@@ -89,6 +89,10 @@ describe('case detail and replay', () => {
         const sent = (await last.count()) ? `agent sent ${await last.getAttribute('data-key')} (acked ${await last.getAttribute('data-acked')})` : 'agent shows no guidance sent';
         return `${sent}, call ${await callState(agent)}, customer page shows "${await customer.locator('[data-testid="guidance-text"]').getAttribute('data-key')}", state ${await customer.locator('[data-testid="join-state"]').getAttribute('data-state').catch(() => '?')}`;
       });
+      // one step on in the 话术 panel: a script.step case event, a mark on the timeline
+      const stepBefore = await agent.locator('[data-testid="script-panel"]').getAttribute('data-current');
+      await agent.click('[data-testid="script-next"]');
+      await expectPoll(async () => (await agent.locator('[data-testid="script-panel"]').getAttribute('data-current')) !== stepBefore, 5_000, `script moved on from ${stepBefore}`);
       await agent.click('[data-testid="challenge-start"]');
       await expectPoll(async () => ['pass', 'fail'].includes((await status('active_liveness')) ?? ''), 60_000, 'challenge finished');
       await expectPoll(async () => Number(await agent.locator('[data-testid="recording-state"]').getAttribute('data-customer-chunks')) >= 4, 30_000, 'customer chunks written');
@@ -165,6 +169,21 @@ describe('case detail and replay', () => {
     expect(landed.seeked, 'both videos finished seeking').not.toBeNull();
     for (const t of landed.seeked!) expect(Math.abs(t - want), `after seeking: ${t} vs ${want}`).toBeLessThan(0.3);
     expect(await agent.locator(`[data-testid="case-event"][data-seq="${target.seq}"]`).getAttribute('class')).toMatch(/selected/);
+
+    // the 话术 step is a mark of its own kind, named in Chinese, and a click on it seeks both videos there too
+    const script = marks.find((m) => m.kind === 'script');
+    expect(script, `mark kinds ${[...new Set(marks.map((m) => m.kind))].join(', ')}`).toBeDefined();
+    expect(await agent.locator(`[data-testid="case-event"][data-seq="${script!.seq}"]`).textContent()).toMatch(/话术步骤：/);
+    const scriptLanded = await agent.evaluate(async (seq) => {
+      const els = (['customer', 'agent'] as const).map((t) => document.querySelector<HTMLVideoElement>(`[data-testid="replay-video-${t}"]`)!);
+      const seeked = els.map((el) => new Promise<number>((resolve) => el.addEventListener('seeked', () => resolve(el.currentTime + Number(el.dataset.offsetS)), { once: true })));
+      document.querySelector<HTMLButtonElement>(`[data-testid="timeline-marker"][data-seq="${seq}"]`)!.click();
+      const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), 10_000));
+      return Promise.race([Promise.all(seeked), timeout]);
+    }, script!.seq);
+    expect(scriptLanded, 'both videos finished seeking to the script mark').not.toBeNull();
+    for (const t of scriptLanded!) expect(Math.abs(t - script!.offsetMs / 1000), `script mark: ${t} vs ${script!.offsetMs / 1000}`).toBeLessThan(0.3);
+    expect(await agent.locator(`[data-testid="case-event"][data-seq="${script!.seq}"]`).getAttribute('class')).toMatch(/selected/);
     await agent.click('[data-testid="replay-play"]');
     expect(await agent.locator('[data-testid="replay-play"]').getAttribute('data-playing')).toBe('false');
     await screenshotWhole(agent, 'case-page.png');

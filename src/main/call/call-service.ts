@@ -44,7 +44,20 @@ export interface CallServiceOptions {
   signaling?: SignalingTuning;
   /** How long `end` waits for a connection to deliver the bye when signaling is down (default 2 s). */
   byeTimeoutMs?: number;
+  /** After a call's 'call.ended' is written (the agent ended it, or the backend closed the room): the queue tells the backend. */
+  onEnded?: (ended: { callId: string; caseId: string; reason: string }) => void;
   now?: () => number;
+}
+
+/** A room the backend already made for this case (a queue offer accepted): the agent joins it, no room is created. */
+export interface ExistingRoom {
+  caseId: string;
+  roomId: string;
+  /** When the room closes (epoch ms, the backend's clock). */
+  expiresAt: number;
+  serviceType: ServiceType;
+  /** Extra fields of the 'call.started' event (e.g. the queue request), never a secret. */
+  startedPayload?: Record<string, unknown>;
 }
 
 /** What the recording gate and the analysis forwarder need to know about the active call. */
@@ -114,39 +127,63 @@ export class CallService {
       // The room first: when the backend is down no empty case is left behind in the log.
       const room: CreateRoomResponse = await (this.options.createRoom ?? createRoom)({ backendUrl, token, caseId });
       this.options.store.openCase({ caseId, agentId, serviceType: params.serviceType ?? 'transact', customerRef: params.customerRef ?? null, context: { channel: 'video_call' } });
-      const callId = newCallId();
-      const info: CallInfo = { callId, caseId, roomId: room.roomId, joinUrl: room.joinUrl, joinExpiresAt: room.joinExpiresAt, streamId: callStreamId(callId) };
-      // never the join URL: its fragment is the customer's token
-      this.options.store.append({ caseId, type: 'call.started', actor: agentId, payload: { callId, roomId: room.roomId, joinExpiresAt: room.joinExpiresAt, roomExpiresAt: room.expiresAt } });
-      const state: CallState = {
-        callId,
-        caseId,
-        roomId: room.roomId,
-        signaling: 'connecting',
-        customerPresent: false,
-        iceServers: [],
-        iceTransportPolicy: 'all',
-        consent: { camera: null, recording: null },
-        device: null,
-      };
-      const call: Call = { info, state, agentId, serviceType: params.serviceType ?? 'transact', startedAt: this.now(), finished: false, lastDevice: null, lastCustomerMedia: null, signaling: null as unknown as SignalingClient };
-      call.signaling = new SignalingClient({
-        ...this.options.signaling,
-        url: signalingUrl(backendUrl, SIGNAL_PATH),
-        token,
-        roomId: room.roomId,
-        log: this.log,
-        onMessage: (message) => this.onServerMessage(call, message),
-        onState: (next, reason) => this.onSignalingState(call, next, reason),
-      });
-      this.call = call;
-      this.log.info({ callId, caseId, roomId: room.roomId }, 'call started');
-      this.emitState(call);
-      call.signaling.start();
-      return { ...info };
+      return this.join({ caseId, roomId: room.roomId, joinUrl: room.joinUrl, joinExpiresAt: room.joinExpiresAt, expiresAt: room.expiresAt, serviceType: params.serviceType ?? 'transact' }, agentId, backendUrl, token, {});
     } finally {
       this.starting = false;
     }
+  }
+
+  /**
+   * Joins a room the backend made for a case that is already open (an accepted queue offer, src/main/queue/): no
+   * room and no join link are created here; the customer joins with the secret their queue link carries.
+   */
+  startInRoom(room: ExistingRoom): CallInfo {
+    if (this.starting || (this.call && this.call.state.signaling !== 'closed')) throw new AppFailure('FORBIDDEN', 'a call is already active: end it first');
+    const { agentId, backendUrl } = this.options.settings();
+    const token = this.options.tokenFor ? this.options.tokenFor(backendOrigin(backendUrl)) : this.options.token;
+    if (!token) throw new AppFailure('UNAVAILABLE', `no backend token for ${backendOrigin(backendUrl)}: enter one in 设置 (Settings); calls need the backend`);
+    return this.join({ caseId: room.caseId, roomId: room.roomId, joinUrl: '', joinExpiresAt: room.expiresAt, expiresAt: room.expiresAt, serviceType: room.serviceType }, agentId, backendUrl, token, room.startedPayload ?? {});
+  }
+
+  /** Writes 'call.started' and sits in the room as the agent. */
+  private join(
+    room: { caseId: string; roomId: string; joinUrl: string; joinExpiresAt: number; expiresAt: number; serviceType: ServiceType },
+    agentId: string,
+    backendUrl: string,
+    token: string,
+    extra: Record<string, unknown>,
+  ): CallInfo {
+    const { caseId } = room;
+    const callId = newCallId();
+    const info: CallInfo = { callId, caseId, roomId: room.roomId, joinUrl: room.joinUrl, joinExpiresAt: room.joinExpiresAt, streamId: callStreamId(callId) };
+    // never the join URL: its fragment is the customer's token
+    this.options.store.append({ caseId, type: 'call.started', actor: agentId, payload: { ...extra, callId, roomId: room.roomId, joinExpiresAt: room.joinExpiresAt, roomExpiresAt: room.expiresAt } });
+    const state: CallState = {
+      callId,
+      caseId,
+      roomId: room.roomId,
+      signaling: 'connecting',
+      customerPresent: false,
+      iceServers: [],
+      iceTransportPolicy: 'all',
+      consent: { camera: null, recording: null },
+      device: null,
+    };
+    const call: Call = { info, state, agentId, serviceType: room.serviceType, startedAt: this.now(), finished: false, lastDevice: null, lastCustomerMedia: null, signaling: null as unknown as SignalingClient };
+    call.signaling = new SignalingClient({
+      ...this.options.signaling,
+      url: signalingUrl(backendUrl, SIGNAL_PATH),
+      token,
+      roomId: room.roomId,
+      log: this.log,
+      onMessage: (message) => this.onServerMessage(call, message),
+      onState: (next, reason) => this.onSignalingState(call, next, reason),
+    });
+    this.call = call;
+    this.log.info({ callId, caseId, roomId: room.roomId }, 'call started');
+    this.emitState(call);
+    call.signaling.start();
+    return { ...info };
   }
 
   /** Renderer → customer: a simple-peer signal, relayed through the backend. */
@@ -294,6 +331,11 @@ export class CallService {
       this.log.warn({ err: error }, 'releasing the call stream failed');
     }
     this.log.info({ callId: call.info.callId, reason }, 'call ended');
+    try {
+      this.options.onEnded?.({ callId: call.info.callId, caseId: call.info.caseId, reason });
+    } catch (error) {
+      this.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'a call-ended listener failed');
+    }
   }
 
   private async stopRecordings(call: Call): Promise<void> {

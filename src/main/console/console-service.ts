@@ -5,13 +5,15 @@
  * lead's (./console-access.ts).
  *
  * The backend source answers lists (the server's filters and opaque keyset cursor), statistics (per day and per
- * agent), single cases and reviews. It still refuses, UNAVAILABLE:
- * - sampling: the lead API has no sample endpoint, and drawing here would mean paging every matching case through
- *   the API (a year is ~100,000 cases, ~200 requests against the per-token budget) to hash their ids;
- * - export: a bundle is signed by this workstation over cases it holds, and the server's copies are not in any
- *   table here; a CSV of chosen ids would take one GET /api/v1/lead/cases/:id per case (up to 2,000 against the
- *   1,200-a-minute budget) — the lead exports from the list's own cases, local or imported;
- * - the customer-reference filter (./backend-source.ts: the hash key is per workstation).
+ * agent), samples, single cases, reviews and CSV exports, the customer-reference filter included
+ * (./backend-source.ts: the server searches with its own lookup key, the reference in a POST body):
+ * - sampling: the server draws (GET /api/v1/lead/sample) with the same algorithm as the local sources
+ *   (src/shared/console-sample.ts), so only the sample crosses the network, not every matching case;
+ * - CSV export: the chosen cases' rows as the lead API lists them (POST /api/v1/lead/cases/rows, 500 ids a
+ *   request, the console's selection at most CONSOLE_EXPORT_MAX), written by the one CSV writer (./csv.ts).
+ * It still refuses, UNAVAILABLE, the signed bundle: a bundle is signed by the workstation that holds the cases'
+ * chain and its key (caselog/export-bundle.ts); the server's copy is not that workstation, and signing it here
+ * would vouch for cases this workstation never held — the lead exports a bundle on the agent's workstation, or CSV.
  */
 import { join } from 'node:path';
 import type { Review } from '../../shared/cases';
@@ -64,6 +66,10 @@ export interface ConsoleServiceOptions {
   backendMedia?: { tokens: MediaTokens; mediaUrl: (recordingId: string, token: string) => string };
 }
 
+/** Bilingual like the server's refusals: main's message is shown beneath the UI's own words (ConsoleError). */
+export const BACKEND_BUNDLE_REFUSAL =
+  '签名包只能由持有案件链密钥的坐席工作站导出，后台的副本无法代它签名；请导出 CSV，或在该坐席的工作站导出签名包 / a signed bundle must come from the workstation that holds the case chain and its key; a backend copy cannot be signed for it: export CSV, or the bundle on the agent’s workstation';
+
 const stamp = (t: number) => new Date(t).toISOString().replace(/[-:]|\.\d{3}/g, '');
 
 export class ConsoleService {
@@ -111,8 +117,8 @@ export class ConsoleService {
       const imports = this.importStore();
       return { db: imports.db, source, idHash: this.idHash, workstationOf: (ids) => imports.workstationOf(ids) };
     }
-    // only sampling and exports ask for the backend's facts here (lists, statistics and cases go to the lead API)
-    throw new AppFailure('UNAVAILABLE', 'sampling and export are not available from the backend source: the lead API has no sample or bulk endpoint (use local or imported cases)');
+    // every backend question goes to the lead API (./backend-source.ts): this workstation holds no table of them
+    throw new AppFailure('UNAVAILABLE', "the backend's cases are not held on this workstation: ask the lead API");
   }
 
   access(): Promise<ConsoleAccess> {
@@ -138,6 +144,7 @@ export class ConsoleService {
 
   async sample(p: { source: ConsoleSource; filter: ConsoleFilter } & SampleOptions): Promise<ConsoleSample> {
     await this.accessCheck.requireLead();
+    if (p.source === 'backend') return this.backend.sample(p.filter, p);
     return drawSample(this.facts(p.source), p.filter, p);
   }
 
@@ -208,12 +215,13 @@ export class ConsoleService {
 
   async export(p: { source: ConsoleSource; format: 'bundle' | 'csv'; caseIds: string[] }): Promise<ConsoleTextFile> {
     await this.accessCheck.requireLead();
-    // see the top of this file: no bundle or bulk read of server copies yet
-    if (p.source === 'backend') throw new AppFailure('UNAVAILABLE', 'export from the backend source is not available: export local or imported cases');
     const at = this.now();
     if (p.format === 'csv') {
-      return { filename: `veridesk-cases-${stamp(at)}.csv`, mime: 'text/csv', text: casesCsv(factsByIds(this.facts(p.source), p.caseIds)) };
+      const rows = p.source === 'backend' ? await this.backend.rows(p.caseIds) : factsByIds(this.facts(p.source), p.caseIds);
+      return { filename: `veridesk-cases-${stamp(at)}.csv`, mime: 'text/csv', text: casesCsv(rows) };
     }
+    // see the top of this file: a bundle is the holding workstation's signature, which a backend copy cannot have
+    if (p.source === 'backend') throw new AppFailure('UNAVAILABLE', BACKEND_BUNDLE_REFUSAL);
     let bundle;
     if (p.source === 'local') bundle = buildExport(this.options.store, { caseIds: p.caseIds, now: at });
     else {

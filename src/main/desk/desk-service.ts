@@ -19,7 +19,7 @@ import { AppFailure } from '../../shared/errors';
 import type { Frame } from '../../shared/frame';
 import { maskIdNumber, parseIdNumber } from '../../shared/id-number';
 import type { Script } from '../../shared/scripts';
-import { qaSummary, type Advice, type EvidenceRef, type VerificationEvent } from '../../shared/verification';
+import { qaSummary, type Advice, type EvidenceRef, type ScriptStepVia, type VerificationEvent } from '../../shared/verification';
 import type { CaseStore } from '../caselog/store';
 import type { EngineService } from '../engine/service';
 import type { Logger } from '../log/logger';
@@ -29,6 +29,7 @@ import type { VerificationConfig } from '../verification/config';
 import { VerificationSession } from '../verification/session';
 import { EvidenceFrames } from './evidence-frames';
 import { scriptEvents } from './script-events';
+import { ScriptStepRate, scriptStepEvent } from './script-steps';
 
 export interface ActiveCall {
   callId: string;
@@ -100,6 +101,7 @@ export class DeskService {
   private readonly frames = new EvidenceFrames();
   private pushTimer: NodeJS.Timeout | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
+  private readonly scriptStepRate = new ScriptStepRate();
   private readonly log: Logger;
   private readonly now: () => number;
 
@@ -183,6 +185,21 @@ export class DeskService {
     return this.useIdPhoto(desk, bytes, analysis, 'backend', []);
   }
 
+  /**
+   * The reference photo a queue hand-over brought with the accepted offer (src/main/queue/): the same path as
+   * fetchReferencePhoto, so face match runs against it. The bytes come from the backend: checked by content here
+   * (JPEG/PNG/WebP, at most MAX_ID_PHOTO_BYTES) before the engine sees them; nothing is stored when they fail.
+   */
+  async useReferencePhoto(callId: string, photo: Uint8Array): Promise<DeskState> {
+    const desk = this.require(callId);
+    const engine = this.options.engine;
+    if (!engine) throw new AppFailure('UNAVAILABLE', 'the face engine is not running');
+    const bytes = Buffer.from(photo);
+    if (bytes.length === 0 || bytes.length > MAX_ID_PHOTO_BYTES || sniffImageType(bytes) === null) throw new AppFailure('CORRUPT_INPUT', 'the reference photo is not a JPEG, PNG or WebP image of at most 10 MB');
+    const analysis = await engine.analyzeImage(bytes);
+    return this.useIdPhoto(desk, bytes, analysis, 'backend', []);
+  }
+
   private useIdPhoto(desk: Desk, bytes: Buffer, analysis: ImageAnalysis, source: 'file' | 'camera' | 'backend', warnings: QualityIssue[]): DeskState {
     const face = analysis.best >= 0 ? analysis.faces[analysis.best]! : null;
     const actor = this.options.agentId();
@@ -251,6 +268,21 @@ export class DeskService {
     const desk = this.require(callId);
     desk.session.confirmSpokenCode(ok);
     return this.pushNow(desk);
+  }
+
+  /**
+   * The agent moved to another 话术 step (src/main/desk/script-steps.ts): a `script.step` event of the case while its
+   * call is live. The renderer keeps the position; nothing in DeskState changes.
+   */
+  scriptStep(callId: string, stepId: string, via: ScriptStepVia): null {
+    const desk = this.require(callId);
+    if (desk.call.closed) throw new AppFailure('FORBIDDEN', 'the call has ended');
+    const at = this.now();
+    const event = scriptStepEvent(this.script(desk), desk.call.serviceType, stepId, via, at);
+    this.scriptStepRate.check(desk.call.caseId, at);
+    this.options.store.append({ caseId: desk.call.caseId, type: 'verification.event', actor: this.options.agentId(), at, payload: event });
+    this.scriptStepRate.note(at);
+    return null;
   }
 
   checklist(callId: string, item: string, ticked: boolean): DeskState {

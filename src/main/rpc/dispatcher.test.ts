@@ -51,6 +51,7 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
     'desk.evidence': noDesk,
     'desk.idPhotoImage': noDesk,
     'desk.checklist': noDesk,
+    'desk.scriptStep': noDesk,
     'scripts.list': () => ({ scripts: [], errors: [] }),
     // case review and replay
     'cases.get': noDesk,
@@ -71,6 +72,11 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
     'console.signers': () => [],
     'console.pinSigner': () => [],
     'console.export': noDesk,
+    // the agent's queue
+    'queue.status': noDesk,
+    'queue.setState': noDesk,
+    'queue.accept': noDesk,
+    'queue.decline': noDesk,
     ...overrides,
   };
 }

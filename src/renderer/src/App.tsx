@@ -1,6 +1,7 @@
 import { lazy, Suspense } from 'react';
 import { NavBar } from './components/NavBar';
 import { Notices } from './components/Notices';
+import { OfferBanner } from './components/queue/OfferBanner';
 import { StatusBar } from './components/StatusBar';
 import { CaseLogPage } from './pages/CaseLogPage';
 import { CasePage } from './pages/CasePage';
@@ -21,6 +22,7 @@ export function App() {
         <NavBar />
         <main>
           <Notices />
+          <OfferBanner />
           {page === 'workspace' && <WorkspacePage />}
           {page === 'cases' && <CaseLogPage />}
           {page === 'case' && caseId && <CasePage key={caseId} caseId={caseId} />}

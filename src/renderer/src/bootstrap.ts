@@ -1,6 +1,7 @@
 import type { VeriDeskApi } from '../../shared/contract';
 import { subscribeToCall, syncCallFromMain } from './call/call-service';
 import { subscribeToDesk, syncDeskFromMain } from './desk/desk-service';
+import { subscribeToQueue, syncQueueFromMain } from './components/queue/queue-actions';
 import { setLanguage } from './i18n';
 import { useAppStore } from './store/store';
 
@@ -19,6 +20,7 @@ export function subscribeToMain(api: VeriDeskApi): () => void {
     api.on('app.notice', (notice) => store.addNotice(notice)),
     ...subscribeToCall(api),
     ...subscribeToDesk(api),
+    ...subscribeToQueue(api),
   ];
   return () => unsubscribers.forEach((unsubscribe) => unsubscribe());
 }
@@ -44,5 +46,5 @@ export async function loadFromMain(api: VeriDeskApi): Promise<void> {
   const failed = [info, settings, engine, backend, sync].find((result) => !result.ok);
   if (failed && !failed.ok) store.setLastError(failed.error);
   // the desk does not wait for the call's media to come back up (camera, peer): its state is main's alone
-  await Promise.all([syncCallFromMain(api), syncDeskFromMain(api)]);
+  await Promise.all([syncCallFromMain(api), syncDeskFromMain(api), syncQueueFromMain(api)]);
 }

@@ -4,6 +4,7 @@
  * order page by page, the same statistics — since the server's summary columns and the workstation's case facts
  * are meant to be the same facts.
  */
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../../server/app';
@@ -31,7 +32,8 @@ let token: string | undefined;
 beforeAll(async () => {
   db = await openPglite();
   await migrateServer(db);
-  app = await buildServer({ db, logger: silentLogger, rateLimit: false });
+  // a lookup key of its own: the synced cases carry customer references (no key file in the working directory)
+  app = await buildServer({ db, logger: silentLogger, rateLimit: false, leadApi: { serverKeyHex: randomBytes(32).toString('hex') } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

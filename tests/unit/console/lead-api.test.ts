@@ -27,7 +27,7 @@ const reviewsOf = async (caseId: string) => Number((await db.query<{ n: number }
 beforeAll(async () => {
   db = await openPglite();
   await migrateServer(db);
-  app = await buildServer({ db, logger: silentLogger, rateLimit: false });
+  app = await buildServer({ db, logger: silentLogger, rateLimit: false, leadApi: { serverKeyHex: 'ab'.repeat(32) } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -139,7 +139,7 @@ describe('the console in main against the real server', () => {
     expect(verifyBundle(passed, { expectFingerprint: passed.signer.fingerprint }).ok).toBe(true);
   });
 
-  it('the backend source reads the lead API (filters, cases with their reviews, statistics) and refuses what it cannot ask', async () => {
+  it('the backend source reads the lead API (filters, cases with their reviews, statistics) samples, exports CSV, and refuses a bundle', async () => {
     current = tokens.lead;
     const page = await qa.list({ source: 'backend', filter: { agentId: 'agent-x' }, limit: 10 });
     expect(page.rows.map((r) => r.caseId)).toEqual(['case-other']);
@@ -153,11 +153,16 @@ describe('the console in main against the real server', () => {
     expect(stats).toMatchObject({ source: 'backend', total: { key: 'total', cases: 2 } });
     expect(stats.byAgent.map((r) => [r.key, r.cases])).toEqual([['agent-self', 1], ['agent-x', 1]]);
     expect(stats.byDay.map((r) => r.key)).toEqual(['2024-12-24']);
-    // the customer reference's hash is this workstation's own: refused, not sent
-    await expect(qa.list({ source: 'backend', filter: { customerRef: 'C1' }, limit: 10 })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
-    await expect(qa.stats({ source: 'backend', filter: { customerRef: 'C1' }, tzOffsetMinutes: 480 })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
-    await expect(qa.sample({ source: 'backend', filter: {}, seed: 's', rate: 0.5, includeOverrides: true, includeEscalations: true, tzOffsetMinutes: 480 })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
-    await expect(qa.export({ source: 'backend', format: 'csv', caseIds: ['case-self'] })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    // a reference the server holds no case of: searched (a POST body, the server's lookup), found nothing
+    expect((await qa.list({ source: 'backend', filter: { customerRef: 'C1' }, limit: 10 })).rows).toEqual([]);
+    expect((await qa.stats({ source: 'backend', filter: { customerRef: 'C1' }, tzOffsetMinutes: 480 })).total.cases).toBe(0);
+    // the server draws the sample and writes no CSV: the console does, from the rows it lists
+    const sample = await qa.sample({ source: 'backend', filter: {}, seed: 's', rate: 0.5, includeOverrides: true, includeEscalations: true, tzOffsetMinutes: 480 });
+    expect(sample).toMatchObject({ seed: 's', population: 2 });
+    const csv = await qa.export({ source: 'backend', format: 'csv', caseIds: ['case-self'] });
+    expect(csv.text.split('\r\n').filter(Boolean).map((l) => l.split(',')[0])).toEqual(['\uFEFFcase_id', 'case-self']);
+    // a signed bundle only from the workstation that holds the chain
+    await expect(qa.export({ source: 'backend', format: 'bundle', caseIds: ['case-self'] })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     await expect(qa.caseDetail({ source: 'backend', caseId: 'no-such-case' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

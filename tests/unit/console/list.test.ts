@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { filterOf, LeadListQuerySchema, LeadStatsQuerySchema } from '../../../server/leads/query';
-import { LEAD_FILTER_PARAMS, leadQuery } from '../../../src/main/console/backend-source';
+import { bodyFilterOf, filterOf, LeadCasesSearchSchema, LeadListQuerySchema, LeadStatsQuerySchema } from '../../../server/leads/query';
+import { LEAD_FILTER_PARAMS, leadBody, leadQuery } from '../../../src/main/console/backend-source';
 import { ConsoleFilterQuerySchema, ConsoleFilterSchema, ConsoleListSchema, filterToQuery, type ConsoleFilter } from '../../../src/shared/console';
 import { listFacts } from '../../../src/main/console/facts-list';
 import { seedConsoleCases, writeDeskCase } from '../../../src/main/console/demo-seed';
@@ -116,7 +116,11 @@ describe('console.list over case facts', () => {
     // every console filter field is either mapped or refused by name
     const shape = Object.keys((ConsoleFilterSchema as unknown as { shape: Record<string, unknown> }).shape);
     expect(shape.filter((k) => !(k in LEAD_FILTER_PARAMS)).sort()).toEqual(['customerRef']);
-    expect(() => leadQuery({ customerRef: 'C1' })).toThrow(expect.objectContaining({ code: 'UNAVAILABLE' }));
+    // the reference never goes in a query string: only in a search's body, which the server reads back as the same filter
+    expect(() => leadQuery({ customerRef: 'C1' })).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+    const body = LeadCasesSearchSchema.safeParse({ ...leadBody({ ...full, customerRef: ' C1 ' }), limit: 10 });
+    expect(body.success).toBe(true);
+    expect(bodyFilterOf(body.data!, (ref) => `lookup(${ref})`)).toEqual({ ...full, customerRefLookup: 'lookup(C1)' });
   });
 
   it('a cursor belongs to its source: the local keyset form, or the backend’s opaque string passed back as is', () => {

@@ -4,7 +4,8 @@
  * reload (call.current + the record in call-persistence.ts).
  */
 import type { VeriDeskApi } from '../../../shared/contract';
-import type { CallState } from '../../../shared/call';
+import type { CallInfo, CallState } from '../../../shared/call';
+import type { Result } from '../../../shared/errors';
 import type { GuidanceKey } from '../../../shared/signaling';
 import { startAgentCamera } from '../camera/agent-camera';
 import { useAppStore } from '../store/store';
@@ -45,11 +46,14 @@ const requireApi = (): VeriDeskApi => {
   return api;
 };
 
-/** 开始视频: the agent's camera and microphone, then a room through main. */
-export async function startCall(): Promise<void> {
+/** How the call is opened in main: call.start (a new room and join link) or, from the queue, queue.accept (the backend's room). */
+export type CallOpener = (api: VeriDeskApi) => Promise<Result<CallInfo>>;
+
+/** 开始视频: the agent's camera and microphone, then a room through main. Returns whether the call started. */
+export async function startCall(open: CallOpener = (target) => target.invoke('call.start', {})): Promise<boolean> {
   const target = requireApi();
   const store = useAppStore.getState();
-  if (starting || (session && !session.isEnded)) return;
+  if (starting || (session && !session.isEnded)) return false;
   starting = true;
   early = null;
   const callStartedAt = Date.now();
@@ -60,11 +64,11 @@ export async function startCall(): Promise<void> {
   try {
     if (store.camera.state !== 'live') await startAgentCamera(target);
     const { media, micError } = await openAgentCallMedia();
-    const result = await target.invoke('call.start', {});
+    const result = await open(target);
     if (!result.ok) {
       media.release();
       useAppStore.getState().patchCall({ starting: false, error: result.error });
-      return;
+      return false;
     }
     session = new CallSession({ api: target, info: result.value, media, callStartedAt, lastGen: -1, resumed: false });
     useAppStore.getState().patchCall({ starting: false, info: result.value, phase: 'waiting' });
@@ -72,6 +76,7 @@ export async function startCall(): Promise<void> {
     // assigned by the call.state listener meanwhile (TypeScript cannot see that)
     const pending = early as CallState | null;
     if (pending?.callId === result.value.callId) session.handleState(pending);
+    return true;
   } finally {
     starting = false;
     early = null;

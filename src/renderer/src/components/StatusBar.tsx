@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import type { SyncStatus } from '../../../shared/cases';
 import type { EngineStatus } from '../../../shared/contract';
 import { useAppStore } from '../store/store';
+import { QueueStateSelect } from './queue/QueueStateSelect';
 
 export function StatusBar() {
   const { t } = useTranslation();
@@ -19,6 +20,7 @@ export function StatusBar() {
       <span data-testid="status-agent">
         {t('status.agent')}: {settings?.agentId ?? '—'}
       </span>
+      <QueueStateSelect />
       <span data-testid="status-backend" className={`pill backend-${backend.state}`} title={backend.detail ?? backend.url}>
         {t('status.backend')}: {t(`status.backendState.${backend.state}`)}
       </span>

@@ -8,18 +8,37 @@ import type { DeskState } from '../../../shared/desk';
 import type { Result } from '../../../shared/errors';
 import { showChallenge, showCode } from '../call/call-service';
 import { useAppStore } from '../store/store';
+import type { Script } from '../../../shared/scripts';
+import type { ScriptStepVia } from '../../../shared/verification';
 import { createDeskSync } from './desk-sync';
-import { goTo, scriptFor, stepBy } from './script-nav';
+import { goTo, scriptFor, START, stepBy, type ScriptPosition } from './script-nav';
+import { scriptMove, type ScriptMove } from './script-step-report';
 
 const customerDisplay = createDeskSync({ showChallenge, showCode });
+/** The transport for the script moves main logs (set with the desk subscription). */
+let deskApi: VeriDeskApi | null = null;
+
+/**
+ * Tells main about a move to log as a case event. A refusal (call over, case decided, too many) or a transport
+ * that just went away changes nothing on screen: the agent's place in the script is the renderer's own.
+ */
+function report(move: ScriptMove | null): void {
+  if (move && deskApi) deskApi.invoke('desk.scriptStep', move).catch(() => undefined);
+}
 
 export function applyDeskState(state: DeskState | null): void {
-  useAppStore.getState().setDesk(state);
+  const before = useAppStore.getState();
+  // a new call starts at the script's first step: a suggestion moving it from there is a move too
+  const from = state && before.desk?.callId === state.callId ? before.scriptPosition : START;
+  before.setDesk(state);
   customerDisplay.apply(state);
+  const after = useAppStore.getState();
+  report(scriptMove(state, state ? scriptFor(after.scripts?.scripts, state.serviceType) : null, from, after.scriptPosition, 'suggested'));
 }
 
 /** main's desk events (bootstrap.ts). */
 export function subscribeToDesk(api: VeriDeskApi): Array<() => void> {
+  deskApi = api;
   return [api.on('desk.state', applyDeskState)];
 }
 
@@ -41,18 +60,24 @@ export async function deskAction<M extends DeskMethod>(api: VeriDeskApi, method:
   return result;
 }
 
-/** Alt+→ / Alt+← and the panel's 上一步/下一步 buttons. */
-export function moveScriptStep(direction: 1 | -1): void {
+/** The agent moves in the script: the new position on screen, and main told when the step changed. */
+function moveInScript(via: ScriptStepVia, next: (script: Script, position: ScriptPosition) => ScriptPosition): void {
   const { desk, scripts, scriptPosition, setScriptPosition } = useAppStore.getState();
   const script = desk ? scriptFor(scripts?.scripts, desk.serviceType) : null;
-  if (script) setScriptPosition(stepBy(script, scriptPosition, direction));
+  if (!script) return;
+  const position = next(script, scriptPosition);
+  setScriptPosition(position);
+  report(scriptMove(desk, script, scriptPosition, position, via));
 }
 
-/** A click on a step or a branch. */
-export function goToScriptStep(id: string): void {
-  const { desk, scripts, scriptPosition, setScriptPosition } = useAppStore.getState();
-  const script = desk ? scriptFor(scripts?.scripts, desk.serviceType) : null;
-  if (script) setScriptPosition(goTo(script, scriptPosition, id));
+/** Alt+→ / Alt+← and the panel's 上一步/下一步 buttons. */
+export function moveScriptStep(direction: 1 | -1): void {
+  moveInScript(direction === 1 ? 'next' : 'back', (script, position) => stepBy(script, position, direction));
+}
+
+/** A click on a step or a branch ('jump'), or 返回 out of a detour ('back'). */
+export function goToScriptStep(id: string, via: Extract<ScriptStepVia, 'jump' | 'back'> = 'jump'): void {
+  moveInScript(via, (script, position) => goTo(script, position, id));
 }
 
 /** A call this page knows of whose desk it has not seen (the first desk.state came before it was listening). */

@@ -122,7 +122,14 @@ function ConsoleWorkspace({ leadName }: { leadName: string }) {
       {tab === 'cases' && (
         <>
           <div className="console-toolbar">
-            <button type="button" onClick={() => void exportAs('bundle')} data-testid="console-export-bundle">
+            {/* a bundle is signed by the workstation holding the chain: the backend's copy cannot be exported as one */}
+            <button
+              type="button"
+              onClick={() => void exportAs('bundle')}
+              disabled={source === 'backend'}
+              title={source === 'backend' ? t('console.export.bundleBackend') : undefined}
+              data-testid="console-export-bundle"
+            >
               {t('console.export.bundle')}
             </button>
             <button type="button" onClick={() => void exportAs('csv')} data-testid="console-export-csv">

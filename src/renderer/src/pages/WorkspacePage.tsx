@@ -10,6 +10,7 @@ import { IdInfoPanel } from '../components/desk/IdInfoPanel';
 import { IdPhotoPanel } from '../components/desk/IdPhotoPanel';
 import { ScriptPanel } from '../components/desk/ScriptPanel';
 import { FrameDiagnosticsPanel } from '../components/FrameDiagnosticsPanel';
+import { HandoverPanel } from '../components/queue/HandoverPanel';
 import { VideoView } from '../components/VideoView';
 import { fetchDeskFor } from '../desk/desk-service';
 import { useAppStore } from '../store/store';
@@ -41,6 +42,7 @@ export function WorkspacePage() {
       <div className="column">
         <IdPhotoPanel desk={session} />
         {session && <IdInfoPanel key={session.callId} desk={session} />}
+        {session && <HandoverPanel callId={session.callId} />}
         <CustomerInfoPanel />
       </div>
       <CallPanel />

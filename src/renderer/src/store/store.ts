@@ -10,6 +10,7 @@ import type { CallPhase } from '../call/call-phase';
 import type { ConnectionStats } from '../call/connection-stats';
 import type { ScriptList } from '../../../shared/contract';
 import type { DeskState } from '../../../shared/desk';
+import type { QueueStatus } from '../../../shared/queue-desk';
 import { followSuggestion, scriptFor, START, type ScriptPosition } from '../desk/script-nav';
 
 /** 'case': one case of the case log (its id is `caseId`), reached from a row of 'cases'. */
@@ -151,7 +152,20 @@ interface DeskSlice {
   setIdPhotoView(view: IdPhotoView | null): void;
 }
 
-export type AppState = ConnectionSlice & SettingsSlice & CameraSlice & DiagnosticsSlice & EngineSlice & BackendSlice & SyncSlice & NavigationSlice & CallSlice & DeskSlice;
+/** The agent's queue seat (src/components/queue/): main's QueueStatus and what the renderer does with it. */
+interface QueueSlice {
+  queue: QueueStatus | null;
+  /** The script step a queued call starts at, applied once that call's desk is on screen. */
+  queueScriptStep: { callId: string; step: string } | null;
+  /** The last refused queue action (state change, accept, decline), shown in Chinese by the banner and selector. */
+  queueError: AppError | null;
+  /** A queue action is in flight. */
+  queueBusy: boolean;
+  setQueue(status: QueueStatus): void;
+  patchQueueUi(patch: Partial<Pick<QueueSlice, 'queueScriptStep' | 'queueError' | 'queueBusy'>>): void;
+}
+
+export type AppState = ConnectionSlice & SettingsSlice & CameraSlice & DiagnosticsSlice & EngineSlice & BackendSlice & SyncSlice & NavigationSlice & CallSlice & DeskSlice & QueueSlice;
 
 export const initialCall = (): CallView => ({
   phase: 'idle',
@@ -272,4 +286,11 @@ export const useAppStore = create<AppState>()((set) => ({
       releasePhoto(state.idPhotoView, idPhotoView);
       return { idPhotoView };
     }),
+
+  queue: null,
+  queueScriptStep: null,
+  queueError: null,
+  queueBusy: false,
+  setQueue: (queue) => set({ queue }),
+  patchQueueUi: (patch) => set(patch),
 }));

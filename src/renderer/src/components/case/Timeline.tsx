@@ -20,11 +20,12 @@ const LANES: { id: string; kinds: readonly TimelineMarker['kind'][] }[] = [
   { id: 'check', kinds: ['check'] },
   { id: 'challenge', kinds: ['challenge', 'code', 'occlusion'] },
   { id: 'guidance', kinds: ['guidance'] },
+  { id: 'script', kinds: ['script'] },
   { id: 'advice', kinds: ['advice'] },
   { id: 'decision', kinds: ['decision'] },
 ];
 
-/** The one seek bar of both videos, with every check, challenge step, guidance push and decision on it. */
+/** The one seek bar of both videos, with every check, challenge step, guidance push, script step and decision on it. */
 export function Timeline({ length, position, markers, events, selectedSeq, onSeek, onMarker }: TimelineProps) {
   const { t } = useTranslation();
   const tr = t as unknown as Translate;

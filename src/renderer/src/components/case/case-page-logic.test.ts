@@ -49,6 +49,14 @@ describe('event lines', () => {
     expect(eventLine(zh, ev(9, 'case.closed', 0, { verdict: 'rejected', reasonCode: null }))).toBe('结案：未通过');
   });
 
+  it('names a script step by the title written with it, in each UI language, and by its id without one', () => {
+    const step = { type: 'script.step', at: 0, scriptId: 'operate.yaml', scriptVersion: 3, stepId: 'verify_identity', index: 2, via: 'next', title: { zh: '核对身份', en: 'Verify identity' } };
+    expect(eventLine(zh, ev(1, 'verification.event', 0, step))).toBe('话术步骤：核对身份');
+    expect(eventLine(translator(en), ev(1, 'verification.event', 0, step))).toBe('Script step: Verify identity');
+    expect(eventLine(zh, ev(2, 'verification.event', 0, { type: 'script.step', stepId: 'greeting', index: 0, via: 'jump' }))).toBe('话术步骤：greeting');
+    expect(eventLine(zh, ev(3, 'verification.event', 0, { type: 'script.step', title: 'not an object' }))).toBe('话术步骤：?');
+  });
+
   it('never fails on a payload it does not know, and every event type has a name in both languages', () => {
     expect(eventLine(zh, ev(1, 'verification.event', 0, { type: 'something.new', x: 1 }))).toBe('{"type":"something.new","x":1}');
     expect(eventLine(zh, ev(2, 'check.result', 0, {}))).toBe('{}');
@@ -72,9 +80,10 @@ describe('timeline markers', () => {
     ev(6, 'media.event', origin + 3100, { source: 'agent', event: 'connected' }),
     ev(7, 'decision.made', origin + 9000, { decision: 'fail', advice: 'fail' }),
     ev(8, 'verification.event', origin - 100, { type: 'advice.changed', advice: 'review' }),
+    ev(9, 'verification.event', origin + 4000, { type: 'script.step', stepId: 'verify_identity', index: 2, via: 'next', title: { zh: '核对身份', en: 'Verify identity' } }),
   ];
 
-  it('marks checks, challenge steps, guidance pushes, advice and decisions at event.at − the recording start', () => {
+  it('marks checks, challenge steps, guidance pushes, script steps, advice and decisions at event.at − the recording start', () => {
     const marks = timelineMarkers(events, origin, 8000);
     expect(marks.map((m) => [m.seq, m.kind, m.offsetMs, m.inRange, m.tone])).toEqual([
       [2, 'check', 1500, true, 'warn'],
@@ -82,6 +91,7 @@ describe('timeline markers', () => {
       [5, 'guidance', 3000, true, 'info'],
       [7, 'decision', 9000, false, 'fail'],
       [8, 'advice', -100, false, 'warn'],
+      [9, 'script', 4000, true, 'info'],
     ]);
   });
 

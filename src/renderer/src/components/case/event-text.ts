@@ -64,11 +64,23 @@ function verificationLine(t: Translate, p: Payload): string {
       return t('case.line.occlusionStarted');
     case 'occlusion_test.finished':
       return t('case.line.occlusionFinished', { status: statusName(t, String(p.status)), reason: reasonText(t, 'face_swap', String(p.reason)) });
+    case 'script.step':
+      return scriptStepLine(t, p);
     case 'id_photo.set':
       return t('case.line.idPhoto', { source: label(t, `case.photoSources.${String(p.source)}`, String(p.source)), faces: num(p.faces) ?? 0 });
     default:
       return fallback(p);
   }
+}
+
+/**
+ * 话术步骤：<title>. The title was written with the event in both languages; each language's sentence picks its own
+ * (`{{zh}}` / `{{en}}`), so no language has to be passed in. A hand-made event without a title names the step id.
+ */
+function scriptStepLine(t: Translate, p: Payload): string {
+  const title = obj(p.title);
+  const id = str(p.stepId) ?? '?';
+  return t('case.line.scriptStep', { zh: str(title?.zh) ?? id, en: str(title?.en) ?? id });
 }
 
 function checkLine(t: Translate, check: Payload): string {
@@ -85,6 +97,16 @@ function mediaLine(t: Translate, p: Payload): string {
   const what = str(p.event) ?? str(p.state) ?? '';
   if (what === 'guidance_pushed') return t('case.line.guidance', { prompt: label(t, `call.guidance.keys.${String(p.key)}`, String(p.key ?? '')) });
   return t('case.line.media', { source: label(t, `case.mediaSources.${source}`, source), state: label(t, `case.mediaStates.${what}`, what) });
+}
+
+/** A queued call's context (src/shared/queue-desk.ts): 预约回电 or 渠道转接, the channel's checks, the intent. */
+function handoverLine(t: Translate, p: Payload): string {
+  const origin = str(p.origin) ?? 'handover';
+  const checks = (Array.isArray(p.priorChecks) ? p.priorChecks : []).map(obj).filter((c): c is Payload => c !== null);
+  const names = checks.map((c) => `${label(t, `queue.priorCheckKinds.${String(c.kind)}`, String(c.kind))} ${label(t, `queue.priorCheckResults.${String(c.result)}`, String(c.result))}`);
+  const line = t('queue.caseLine', { origin: label(t, `queue.origin.${origin}`, origin), count: checks.length, checks: names.length ? `（${names.join('、')}）` : '' });
+  const intent = str(p.intent);
+  return intent ? line + t('queue.caseLineIntent', { intent }) : line;
 }
 
 /** Compact JSON for a payload nothing here knows how to say (capped: a line, not a dump). */
@@ -143,6 +165,8 @@ export function eventLine(t: Translate, event: Pick<CaseEvent, 'type' | 'payload
       return t('case.line.recordingRecovered', { track: trackName(t, p.track), adopted: num(p.adoptedChunks) ?? 0, dropped: num(p.droppedChunks) ?? 0 });
     case 'id.recorded':
       return t('case.line.idRecorded', { name: str(p.nameMasked) ?? '—', idNumber: str(p.idNumberMasked) ?? '—' });
+    case 'handover.received':
+      return handoverLine(t, p);
     default:
       return fallback(p);
   }

@@ -1,12 +1,12 @@
 /**
  * Which case events are marks on the replay timeline, and where (issue 11 item 1): every check result, challenge
- * step, spoken-code step, guidance push, advice change and decision sits at (event.at − the recording's start), so a
+ * step, spoken-code step, guidance push, 话术 script step, advice change and decision sits at (event.at − the recording's start), so a
  * click on it shows the moment it happened on both videos. Pure.
  */
 import type { CaseEvent } from '../../../../shared/cases';
 import type { CaseRecording } from '../../../../shared/review';
 
-export const MARKER_KINDS = ['check', 'challenge', 'code', 'occlusion', 'guidance', 'advice', 'decision'] as const;
+export const MARKER_KINDS = ['check', 'challenge', 'code', 'occlusion', 'guidance', 'script', 'advice', 'decision'] as const;
 export type MarkerKind = (typeof MARKER_KINDS)[number];
 
 export interface TimelineMarker {
@@ -32,6 +32,7 @@ const VERIFICATION_KINDS: Record<string, MarkerKind> = {
   'spoken_code.confirmed': 'code',
   'occlusion_test.started': 'occlusion',
   'occlusion_test.finished': 'occlusion',
+  'script.step': 'script',
 };
 
 export function markerKind(event: Pick<CaseEvent, 'type' | 'payload'>): MarkerKind | null {

@@ -62,7 +62,7 @@ export function ScriptStepCard({ step, report, suggested, returnTo }: ScriptStep
           </button>
         ))}
         {step.kind === 'prompt' && returnTo && (
-          <button type="button" data-testid="script-back" onClick={() => goToScriptStep(returnTo)}>
+          <button type="button" data-testid="script-back" onClick={() => goToScriptStep(returnTo, 'back')}>
             {t('desk.script.back')}
           </button>
         )}
