@@ -34,6 +34,15 @@ const AGENTS = arg('agents', 50);
 const LATENCY_ASSIGNMENTS = arg('latency-assignments', 1000);
 const ASSIGNMENTS = arg('assignments', 10_000);
 const POLL_MS = arg('poll-ms', 10);
+/** Agents' held polls (GET /api/v1/queue/agent?waitMs=…), as the workstation makes them; 0 = plain polls every --poll-ms. */
+const HOLD_MS = arg('hold-ms', 20_000);
+/**
+ * How long an agent keeps a call before finishing it (uniform in [handle/2, 3·handle/2]); 0 = finish at once, the
+ * saturation case: every round of routing then has agents freed while it runs, and the latency is mostly waiting
+ * for the round in progress to end. A real call lasts minutes; a few seconds here is already far busier than a
+ * real center of 50 agents.
+ */
+const HANDLE_MS = arg('handle-ms', 0);
 const JSON_OUT = process.argv.includes('--json');
 const NO_PG = process.argv.includes('--no-pg');
 const say = (line = '') => {
@@ -124,7 +133,8 @@ async function run(name: string, dbs: ServerDb[], target: number): Promise<RunRe
     if (set.statusCode !== 200) throw new Error(`agent ready: ${set.statusCode} ${set.body.slice(0, 200)}`);
     let freeAt = performance.now();
     while (!stop && done < target) {
-      const r = await app.inject({ method: 'GET', url: '/api/v1/queue/agent', headers: auth });
+      const askedAt = performance.now();
+      const r = await app.inject({ method: 'GET', url: HOLD_MS > 0 ? `/api/v1/queue/agent?waitMs=${HOLD_MS}` : '/api/v1/queue/agent', headers: auth });
       const status = r.json<AgentStatus>();
       const offer = status.offer;
       if (!offer) {
@@ -133,7 +143,8 @@ async function run(name: string, dbs: ServerDb[], target: number): Promise<RunRe
           await app.inject({ method: 'PUT', url: '/api/v1/queue/agent', headers: auth, payload: { state: 'ready', agentId: `agent-${i}` } });
           freeAt = performance.now();
         }
-        await sleep(POLL_MS);
+        // a held poll that ended without an offer asks again at once; a plain (or unheld) one waits its interval
+        if (HOLD_MS === 0 || performance.now() - askedAt < 50) await sleep(POLL_MS);
         continue;
       }
       const seen = performance.now();
@@ -153,6 +164,7 @@ async function run(name: string, dbs: ServerDb[], target: number): Promise<RunRe
       done++;
       // The backlog stays full: a new customer for the one taken.
       if (handedOver < target + CUSTOMERS) void handOver().catch((e: unknown) => failures.push(String(e)));
+      if (HANDLE_MS > 0) await sleep(HANDLE_MS / 2 + Math.random() * HANDLE_MS);
       const fin = await app.inject({ method: 'POST', url: `/api/v1/queue/requests/${offer.requestId}/finish`, headers: auth, payload: {} });
       if (fin.statusCode !== 200) throw new Error(`finish: ${fin.statusCode} ${fin.body.slice(0, 200)}`);
       freeAt = performance.now();
@@ -200,10 +212,12 @@ async function main(): Promise<void> {
     customers: CUSTOMERS,
     agents: AGENTS,
     pollMs: POLL_MS,
+    holdMs: HOLD_MS,
+    handleMs: HANDLE_MS,
     runs: [] as RunResult[],
   };
   say(`bench:queue — node ${process.version}, ${cpus().length} CPU (${cpus()[0]?.model ?? '?'}), load ${loadavg()[0]?.toFixed(2)}, ${new Date().toISOString()}`);
-  say(`${CUSTOMERS} waiting customers, ${AGENTS} agents polling every ${POLL_MS} ms while free`);
+  say(`${CUSTOMERS} waiting customers, ${AGENTS} agents ${HOLD_MS > 0 ? `on held polls (waitMs ${HOLD_MS})` : `polling every ${POLL_MS} ms`} while free, calls of ${HANDLE_MS > 0 ? `~${HANDLE_MS} ms` : '0 ms (saturation)'}`);
   const runs = out.runs as RunResult[];
 
   const lite = await run('PGlite', [await openPglite()], LATENCY_ASSIGNMENTS);

@@ -30,6 +30,7 @@ import { customerRefHash, keySource, openPhoto, ReferencePhotoDecryptError } fro
 import { resolveReferencePhotoConfig, type ReferencePhotoOptions } from '../reference-photos/routes';
 import { isReferencePhotoMime } from '../reference-photos/sniff';
 import { findPhoto } from '../reference-photos/store';
+import { MAX_AGENT_WAIT_MS } from './agent-wakeups';
 import { agentStatus, setAgentState } from './agents';
 import { callbackWindow } from './callbacks';
 import { customerStatus, HandleTimeCache, leaveQueue, touchRequest } from './customer';
@@ -60,7 +61,9 @@ export const registerQueue: FastifyPluginAsync<QueuePluginOptions> = async (app,
   const o = resolveQueueOptions(options);
   const service = new QueueService(db, app.log.child({ component: 'queue' }), o);
   options.onService?.(service);
-  app.addHook('onReady', async () => service.start());
+  app.addHook('onReady', async () => {
+    await service.start();
+  });
   app.addHook('onClose', async () => service.stop());
   app.setErrorHandler(queueErrorHandler);
   // leave, decline and finish take no body, and clients commonly send `content-type: application/json` with an
@@ -160,8 +163,27 @@ export const registerQueue: FastifyPluginAsync<QueuePluginOptions> = async (app,
     return reply.header('cache-control', 'no-store').send(await agentStatus(db, workstation, service.now()));
   });
 
-  app.get(QUEUE_PATHS.agent, { onRequest: [workstationOnly] }, async (request, reply) => {
-    return reply.header('cache-control', 'no-store').send(await agentStatus(db, request.principal!.name, service.now()));
+  // ?waitMs=N (≤ MAX_AGENT_WAIT_MS): a ready agent without an offer is answered when one is made (or lapses, on any
+  // instance), or after N ms — the offer shows as soon as routing made it instead of at the next poll
+  app.get<{ Querystring: { waitMs?: string } }>(QUEUE_PATHS.agent, { onRequest: [workstationOnly] }, async (request, reply) => {
+    const workstation = request.principal!.name;
+    const raw = request.query.waitMs;
+    const waitMs = raw === undefined ? 0 : /^\d{1,6}$/.test(raw) ? Math.min(Number(raw), MAX_AGENT_WAIT_MS) : -1;
+    if (waitMs < 0) return sendQueueError(reply, 400, 'INVALID_PAYLOAD', `waitMs must be 0-${MAX_AGENT_WAIT_MS} milliseconds`);
+    const wait = waitMs > 0 ? service.wakeups.wait(workstation, waitMs) : null;
+    let status = await agentStatus(db, workstation, service.now());
+    if (wait && status.state === 'ready' && status.offer === null) {
+      // the response's 'close' before it was sent = the client went away (the request's own 'close' fires as soon
+      // as its empty body was read)
+      reply.raw.once('close', wait.cancel);
+      await wait.done;
+      reply.raw.off('close', wait.cancel);
+      if (reply.raw.destroyed) return reply;
+      status = await agentStatus(db, workstation, service.now());
+    } else {
+      wait?.cancel();
+    }
+    return reply.header('cache-control', 'no-store').send(status);
   });
 
   app.post<{ Params: { id: string } }>(`${QUEUE_PATHS.offers}/:id/accept`, { bodyLimit: 4096, onRequest: [workstationOnly, validId] }, async (request, reply) => {

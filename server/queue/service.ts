@@ -6,6 +6,7 @@
  */
 import { QUEUE_LIMITS } from '../../src/shared/queue';
 import type { ServerDb } from '../db/database';
+import { AgentWakeups } from './agent-wakeups';
 import { dispatch, type DispatchResult } from './routing';
 import { abandonAbsent, lapseOffers } from './sweeps';
 
@@ -58,17 +59,23 @@ export class QueueService {
   /** The last round's outcome (tests and the benchmark read it). */
   last: DispatchResult = { offered: [], lost: 0 };
 
+  /** Held agent polls, woken when an offer is made or lapses on any instance. */
+  readonly wakeups: AgentWakeups;
+
   constructor(
     private readonly db: ServerDb,
     private readonly log: QueueLog,
     readonly options: ResolvedQueueOptions,
-  ) {}
+  ) {
+    this.wakeups = new AgentWakeups(db);
+  }
 
   now(): number {
     return this.options.now();
   }
 
-  start(): void {
+  async start(): Promise<void> {
+    await this.wakeups.start();
     this.timer ??= setInterval(() => void this.kick(), this.options.dispatchIntervalMs);
     this.timer.unref();
   }
@@ -78,6 +85,7 @@ export class QueueService {
     this.timer = null;
     this.again = false;
     await this.running;
+    await this.wakeups.stop();
   }
 
   /** Sweeps and dispatches now; a kick during a round runs one more round after it (never two at once per instance). */
@@ -108,6 +116,8 @@ export class QueueService {
       if (abandoned.length > 0) this.log.info({ abandoned: abandoned.length }, 'queue requests abandoned (customer page gone)');
       this.last = await dispatch(this.db, now, this.options);
       for (const o of this.last.offered) this.log.info({ request: o.requestId, workstation: o.workstation }, 'queue offer made');
+      // the agents whose offer appeared or went: their held polls answer now, on whichever instance holds them
+      await this.wakeups.announce([...lapsed.map((l) => l.workstation), ...this.last.offered.map((o) => o.workstation)]);
     } catch (error) {
       this.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'queue dispatch failed');
     }

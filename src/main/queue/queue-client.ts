@@ -72,8 +72,10 @@ export class QueueClient {
     this.stopping.abort();
   }
 
-  async getAgent(): Promise<AgentStatus> {
-    return this.parse(await this.request('GET', QUEUE_PATHS.agent), AgentStatusSchema, 'agent status');
+  /** The agent's status; with `holdMs`, the backend holds the answer until an offer is made for this agent or the hold ends. */
+  async getAgent(holdMs = 0): Promise<AgentStatus> {
+    const path = holdMs > 0 ? `${QUEUE_PATHS.agent}?waitMs=${Math.round(holdMs)}` : QUEUE_PATHS.agent;
+    return this.parse(await this.request('GET', path, undefined, holdMs), AgentStatusSchema, 'agent status');
   }
 
   /** The new state; the backend answers with the agent's status (checked like a poll's). */
@@ -105,7 +107,7 @@ export class QueueClient {
   }
 
   /** One request; the body of a 2xx as JSON (null when empty). */
-  private async request(method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  private async request(method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown, heldMs = 0): Promise<unknown> {
     if (this.stopped) throw new QueueError('UNAVAILABLE', 'STOPPED', 'the queue client stopped', null, false);
     const token = this.options.tokenFor(this.origin);
     // cleared in 设置 meanwhile: a person has to enter one
@@ -118,7 +120,8 @@ export class QueueClient {
         body: body === undefined ? undefined : JSON.stringify(body),
         // a 3xx comes back as it is and is refused below: following it would hand the token to wherever it points
         redirect: 'manual',
-        signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(this.options.timeoutMs ?? 10_000)]),
+        // a held poll may legitimately take its hold: the timeout counts from its end
+        signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(heldMs + (this.options.timeoutMs ?? 10_000))]),
       });
     } catch (error) {
       if (this.stopped) throw new QueueError('UNAVAILABLE', 'STOPPED', 'the queue client stopped', null, false);

@@ -19,8 +19,10 @@ import { acceptOffer } from './queue-accept';
 import { QueueClient, QueueError } from './queue-client';
 
 export interface QueueTuning {
-  /** Poll interval while ready or offered (default 1 s). */
+  /** Poll interval while ready or offered (default 1 s); used when the backend does not hold polls. */
   readyIntervalMs?: number;
+  /** How long a ready agent's poll asks the backend to hold it until an offer comes (default 20 s; 0 = plain polls). */
+  holdMs?: number;
   /** Poll interval while busy or away (default 5 s). */
   idleIntervalMs?: number;
   backoff?: { baseMs?: number; maxMs?: number };
@@ -41,6 +43,11 @@ export interface QueueServiceOptions {
   store: Pick<CaseStore, 'openCase' | 'append'>;
   calls: Pick<CallService, 'startInRoom' | 'active'>;
   desk: Pick<DeskService, 'useReferencePhoto'> | null;
+  /**
+   * The agent's shift (src/main/shift/): throws (FORBIDDEN) when the seat may not take this state — any state but
+   * offline needs a signed-in shift; ready also a passed face check when the center enables them.
+   */
+  presenceGate?: (state: AgentState) => void;
   tuning?: QueueTuning;
   now?: () => number;
 }
@@ -80,6 +87,8 @@ export class QueueService {
   /** The agent is signed in (a state other than offline) at the current backend: the poll runs. */
   private signedIn = false;
   private failures = 0;
+  /** The last poll's hold: how long it asked for and how long the backend took (waitMs decides from it). */
+  private lastHold: { askedMs: number; tookMs: number } | null = null;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private closed = false;
@@ -87,6 +96,8 @@ export class QueueService {
   private queue: Promise<void> = Promise.resolve();
   /** The backend URL each active queued call was accepted on: its finish goes there, wherever 设置 points by then. */
   private activeUrl: string | null = null;
+  /** A reason the workstation itself gave with a state (e.g. presence_check_failed): the wire has none, so it is kept here while the state lasts. */
+  private localReason: { state: AgentState; reason: string } | null = null;
   private readonly log: Logger;
   private readonly now: () => number;
 
@@ -137,8 +148,9 @@ export class QueueService {
   }
 
   /** 在线示闲 / 忙碌 / 小休 / 离线, for the agent id in 设置. */
-  async setState(state: AgentState): Promise<QueueStatus> {
+  async setState(state: AgentState, localReason: string | null = null): Promise<QueueStatus> {
     await this.queue;
+    this.options.presenceGate?.(state);
     const { client, agentId } = this.ready();
     const call = this.options.calls.active();
     if (state === 'ready' && call && !call.closed) throw new AppFailure('FORBIDDEN', '通话中不能示闲：请先结束当前通话');
@@ -150,8 +162,9 @@ export class QueueService {
       throw error;
     }
     this.failures = 0;
+    this.localReason = localReason ? { state, reason: localReason } : null;
     this.apply(answer, agentId);
-    this.log.info({ state: answer.state, agentId }, 'agent state set');
+    this.log.info({ state: answer.state, agentId, ...(localReason ? { reason: localReason } : {}) }, 'agent state set');
     this.ensureLoop();
     this.wake?.();
     return this.current();
@@ -301,7 +314,11 @@ export class QueueService {
         if (!this.signedIn || this.client !== client || this.closed) break;
         const { agentId } = this.options.settings();
         try {
-          const answer = await client.getAgent();
+          // ready without an offer: the backend holds the poll until one is made for this agent (or the hold ends)
+          const hold = this.status.state === 'ready' && !this.status.offer && this.status.link === 'polling' ? (this.options.tuning?.holdMs ?? 20_000) : 0;
+          const askedAt = this.now();
+          const answer = await client.getAgent(hold);
+          this.lastHold = hold > 0 ? { askedMs: hold, tookMs: this.now() - askedAt } : null;
           if (this.client !== client) break;
           this.failures = 0;
           this.apply(answer, agentId);
@@ -320,6 +337,10 @@ export class QueueService {
     if (link === 'backoff' && nextAttemptAt !== null) return Math.max(0, nextAttemptAt - this.now());
     if (link === 'blocked') return Number.POSITIVE_INFINITY;
     const tuning = this.options.tuning;
+    // the last poll was held by the backend (it took about as long as asked, or an offer ended it): ask again at
+    // once; a backend that answers at once (an older one) is polled at the interval instead
+    const held = this.lastHold !== null && this.lastHold.tookMs >= Math.min(1_000, this.lastHold.askedMs);
+    if (held && state === 'ready' && !offer) return 0;
     return state === 'ready' || offer ? (tuning?.readyIntervalMs ?? 1_000) : (tuning?.idleIntervalMs ?? 5_000);
   }
 
@@ -373,7 +394,7 @@ export class QueueService {
     this.patch({
       agentId: answer.agentId ?? agentId,
       state: answer.state,
-      reason: answer.reason,
+      reason: answer.reason ?? (this.localReason?.state === answer.state ? this.localReason.reason : null),
       skills: answer.skills,
       offer,
       waiting: answer.waiting,
