@@ -32,6 +32,8 @@ beforeAll(async () => {
   stack = await startCallStack({ hostEnv: { VERIDESK_TEST_CHALLENGE: '7:blink,open_mouth' } });
   agentBrowser = await launchChromium({ fakeCamera: AGENT_CAMERA });
   agent = await openWorkstation(agentBrowser, stack.host.url);
+  // a render error unmounts the page: say what it was rather than only that an element went missing
+  agent.on('pageerror', (error) => console.error(`workstation page error: ${error.message}`));
   await expectPoll(async () => /推理: CPU/.test((await agent.locator('[data-testid="status-provider"]').textContent()) ?? ''), 120_000, 'engine ready');
 }, 240_000);
 

@@ -17,7 +17,11 @@ export function EventList({ events, span, selectedSeq, onSelect }: EventListProp
   const { t } = useTranslation();
   const tr = t as unknown as Translate;
   const selectedRef = useRef<HTMLTableRowElement>(null);
-  useEffect(() => selectedRef.current?.scrollIntoView({ block: 'nearest' }), [selectedSeq]);
+  // a block body on purpose: current Chromium's scrollIntoView returns a Promise, and an effect that returns
+  // anything but a function makes React call it as the cleanup at the next selection ("destroy_ is not a function")
+  useEffect(() => {
+    void selectedRef.current?.scrollIntoView({ block: 'nearest' });
+  }, [selectedSeq]);
   return (
     <section className="panel case-events" data-testid="case-events">
       <h2>{t('case.events.title')}</h2>

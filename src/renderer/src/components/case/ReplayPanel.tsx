@@ -20,7 +20,9 @@ export function ReplayPanel({ recordings, events, onSession, ...player }: Replay
   const [index, setIndex] = useState(0);
   const session = sessions[Math.min(index, sessions.length - 1)] ?? null;
   const purgedOnly = (recordings?.length ?? 0) > 0 && sessions.length === 0;
-  useEffect(() => onSession(session), [session, onSession]);
+  useEffect(() => {
+    onSession(session);
+  }, [session, onSession]);
 
   return (
     <section className="panel case-replay" data-testid="case-replay">
