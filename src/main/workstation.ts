@@ -11,7 +11,7 @@ import type { EngineChannelFactory } from './engine/process/channel';
 import { EngineService } from './engine/service';
 import { DeskService } from './desk/desk-service';
 import { fetchReferencePhoto } from './backend/reference-photo';
-import { seededRandom } from './verification/random';
+import { secureRandom, seededRandom } from './verification/random';
 import type { ChallengeAction } from '../shared/signaling';
 import { AppFailure } from '../shared/errors';
 import { defaultScriptsDir, loadScripts } from './scripts/loader';
@@ -38,6 +38,10 @@ import { BackendTokens } from './settings/backend-tokens';
 import { FileSecretStore, UnavailableSecretStore, type SecretStore } from './settings/secret-store';
 import { backendOrigin } from '../shared/settings';
 import { QueueService, type QueueTuning } from './queue/queue-service';
+import { deriveKeys } from './caselog/keys';
+import { EnrolmentStore } from './shift/enrolment-store';
+import { ShiftLog } from './shift/shift-log';
+import { ShiftService } from './shift/shift-service';
 
 export interface WorkstationOptions {
   /** Folder for settings and local data (Electron: app.getPath('userData')). */
@@ -109,6 +113,8 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
   let backendMoved: Promise<void> = Promise.resolve();
   // the agent's queue seat (src/main/queue/): made once the call and the desk exist, below
   let queue: QueueService | null = null;
+  // the agent's shift at the seat (src/main/shift/): made right after the queue, which asks it before going online
+  let shifts: ShiftService | null = null;
   const settings = new SettingsService({
     path: join(options.dataDir, 'settings.json'),
     log,
@@ -120,6 +126,8 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
       backendMoved = sync.settled().then(() => uploads?.connect(next.backendUrl));
       // the queue seat follows too: signed out at the old backend, nothing more asked there
       void queue?.connect(next.backendUrl);
+      // another agent id ends the shift; a face-check policy change is logged in it
+      shifts?.onSettingsChanged(next);
       // another backend: whether it has a token is another question
       if (backendOrigin(next.backendUrl) !== lastOrigin) bus.emit('settings.backendToken', tokens.state(next.backendUrl));
       lastOrigin = backendOrigin(next.backendUrl);
@@ -227,10 +235,30 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     store: cases,
     calls,
     desk,
+    presenceGate: (state) => {
+      if (!shifts) throw new AppFailure('UNAVAILABLE', 'the shift service is not ready');
+      shifts.presenceGate(state);
+    },
     tuning: options.queueTuning,
   });
   void queue.connect(settings.get().backendUrl);
   const queueSeat = queue;
+  const shiftKeys = deriveKeys(options.keyProvider);
+  shifts = new ShiftService({
+    log: new ShiftLog(cases.db, shiftKeys.ledgerKey),
+    enrolments: new EnrolmentStore(cases.db, shiftKeys.dataKey),
+    engine,
+    settings: () => settings.get(),
+    setAgentId: async (agentId) => {
+      await settings.update({ agentId });
+    },
+    queue: () => queue,
+    emit: (status) => bus.emit('shift.status', status),
+    notice: (notice) => bus.emit('app.notice', notice),
+    logger: log,
+    random: secureRandom,
+  });
+  const shiftSeat = shifts;
   if (options.testChallenge) log.warn({ testChallenge: options.testChallenge }, 'TEST ONLY: the active challenge uses a fixed seed');
   frames.onFrame((frame) => desk.onFrame(frame));
   if (engine) {
@@ -345,10 +373,17 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
     'console.signers': () => qaConsole.pinnedSigners(),
     'console.pinSigner': (params) => qaConsole.pinSigner(params),
     'console.export': (params) => qaConsole.export(params),
+    'console.wallboard': (params) => qaConsole.wallboard(params),
     'queue.status': () => queueSeat.current(),
     'queue.setState': ({ state }) => queueSeat.setState(state),
     'queue.accept': ({ requestId }) => queueSeat.accept(requestId),
     'queue.decline': ({ requestId }) => queueSeat.decline(requestId),
+    'shift.status': () => shiftSeat.status(),
+    'shift.signIn': ({ agentId, frames }) => shiftSeat.signIn(agentId, frames),
+    'shift.signOut': () => shiftSeat.signOut(),
+    'shift.check': ({ checkId, frames }) => shiftSeat.check(checkId, frames),
+    'shift.enrol': ({ agentId, data }) => shiftSeat.enrol(agentId, data),
+    'shift.history': ({ limit }) => shiftSeat.history(limit),
   };
 
   return {
@@ -364,6 +399,8 @@ export async function createWorkstation(options: WorkstationOptions): Promise<Wo
       await calls.close();
       // after the call (its finish is on its way): the seat is signed out, the poll stopped
       await queueSeat.close();
+      // the shift ends with the app (its seat was signed out just above)
+      shiftSeat.close();
       await recordings.stopAll().catch((error: unknown) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'sealing recordings on close failed'));
       backend.stop();
       await engine?.stop();

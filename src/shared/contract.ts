@@ -54,6 +54,7 @@ import {
   RecordingStopSchema,
 } from './call';
 import { QueueAcceptResultSchema, QueueRequestRefSchema, QueueSetStateSchema, QueueStatusSchema } from './queue-desk';
+import { ShiftCheckRequestSchema, ShiftEnrolmentSchema, ShiftEnrolSchema, ShiftHistoryEntrySchema, ShiftHistoryRequestSchema, ShiftSignInSchema, ShiftStatusSchema } from './shift';
 
 const NoParams = z.object({}).strict();
 
@@ -242,6 +243,8 @@ export const methods = {
   'console.pinSigner': method(ConsolePinSchema, z.custom<PinnedSigner[]>()),
   /** The selected cases as a signed bundle (with reviews and recording references) or CSV. */
   'console.export': method(ConsoleExportSchema, z.custom<ConsoleTextFile>()),
+  /** 坐席看板: the queue's numbers for the lead's day (GET /api/v1/lead/wallboard; backend only — UNAVAILABLE on a server without the queue). */
+  'console.wallboard': method(z.object({ tzOffsetMinutes: z.number().int().min(-840).max(840).default(480) }).strict(), z.custom<import('./queue').Wallboard>()),
   // ---- the agent's queue (src/shared/queue-desk.ts, wire: src/shared/queue.ts; main: src/main/queue/) ----
   /** The agent's state as the backend last confirmed it, the offer waiting, and the queued call in progress. */
   'queue.status': method(NoParams, QueueStatusSchema),
@@ -251,6 +254,19 @@ export const methods = {
   'queue.accept': method(QueueRequestRefSchema, QueueAcceptResultSchema),
   /** Passes the offer on at once. */
   'queue.decline': method(QueueRequestRefSchema, QueueStatusSchema),
+  // ---- the agent's shift at the seat (src/shared/shift.ts; main: src/main/shift/) ----
+  /** The shift in progress, the face-check policy, the agent's enrolment, the last check and a check that is due. */
+  'shift.status': method(NoParams, ShiftStatusSchema),
+  /** Starts a shift for the agent id (frames of the agent's camera when face checks are on; FORBIDDEN when the check does not pass). */
+  'shift.signIn': method(ShiftSignInSchema, ShiftStatusSchema),
+  /** Ends the shift (the seat goes offline in the queue first). */
+  'shift.signOut': method(NoParams, ShiftStatusSchema),
+  /** Frames for the random check that is due, or a retry after a failed one. */
+  'shift.check': method(ShiftCheckRequestSchema, ShiftStatusSchema),
+  /** The agent's enrolled photo (exactly one face; replaces an earlier one; only the embedding is kept, encrypted). */
+  'shift.enrol': method(ShiftEnrolSchema, ShiftEnrolmentSchema),
+  /** Recent shifts with their face checks and each shift's chain verdict. */
+  'shift.history': method(ShiftHistoryRequestSchema, z.array(ShiftHistoryEntrySchema)),
 } as const;
 
 export const events = {
@@ -272,6 +288,8 @@ export const events = {
   'settings.backendToken': BackendTokenStateSchema,
   /** The agent's queue state after each change (a poll that changed something, a state set, an offer, an accept). */
   'queue.status': QueueStatusSchema,
+  /** The agent's shift after each change (sign-in/out, a check due, a check's result, a policy change). */
+  'shift.status': ShiftStatusSchema,
 } as const;
 
 export type MethodName = keyof typeof methods;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_SHIFT_FACE_CHECK, ShiftFaceCheckSettingsSchema } from './shift';
 
 export const LANGUAGES = ['zh-CN', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -43,6 +44,8 @@ export const SettingsSchema = z
     cameraDeviceId: z.string().max(512).nullable(),
     backendUrl: BackendUrlSchema,
     analysisWidth: z.union(ANALYSIS_WIDTHS.map((w) => z.literal(w)) as [z.ZodLiteral<320>, z.ZodLiteral<480>, z.ZodLiteral<640>]),
+    /** The center's face check of the agent at sign-in and at random times of the shift (src/shared/shift.ts); off by default. */
+    shiftFaceCheck: ShiftFaceCheckSettingsSchema,
   })
   .strict();
 
@@ -57,6 +60,7 @@ export const DEFAULT_SETTINGS: Settings = {
   cameraDeviceId: null,
   backendUrl: 'http://127.0.0.1:8787',
   analysisWidth: 640,
+  shiftFaceCheck: DEFAULT_SHIFT_FACE_CHECK,
 };
 
 /** The backend's origin (scheme, host, port: `https://sync.bank.example`), which a token is bound to. */

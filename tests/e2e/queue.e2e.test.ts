@@ -54,7 +54,16 @@ async function handOver(body: Record<string, unknown>): Promise<HandoverResponse
   return JSON.parse(text) as HandoverResponse;
 }
 
+/** The agent's shift: going online in the queue needs one (no face check here: the center has not enabled them). */
+async function signIn(page: Page): Promise<void> {
+  if ((await page.locator('[data-testid="shift-sign-out"]').count()) > 0) return;
+  await page.click('[data-testid="shift-sign-in"]');
+  await page.click('[data-testid="shift-confirm"]');
+  await page.locator('[data-testid="shift-sign-out"]').waitFor({ timeout: 10_000 });
+}
+
 async function setAgentState(page: Page, state: 'ready' | 'busy' | 'away' | 'offline'): Promise<void> {
+  await signIn(page);
   await page.selectOption('[data-testid="queue-state-select"]', state);
   await expectPoll(async () => (await page.locator('[data-testid="queue-state-select"]').inputValue()) === state, 10_000, `agent state ${state}`);
 }

@@ -6,6 +6,7 @@ import { verifyRun } from './chain';
 import { rowToEvent } from './event-row';
 import { LedgerWriter, sealOf } from './ledger';
 import { CASE_FACTS_SCHEMA_V1, backfillCaseFacts } from './case-facts';
+import { SHIFT_SCHEMA_V1 } from '../shift/shift-migration';
 
 /**
  * Numbered migrations, applied in order through `PRAGMA user_version` (DESIGN.md §7).
@@ -232,6 +233,12 @@ DROP TRIGGER events_no_update;
     // existing cases are folded from their events here
     sql: CASE_FACTS_SCHEMA_V1,
     run: (db) => backfillCaseFacts(db),
+  },
+  {
+    version: 6,
+    name: 'agent shift log and enrolments',
+    // the agent's shifts at the seat (src/main/shift/): own chained tables, never a customer case
+    sql: SHIFT_SCHEMA_V1,
   },
 ];
 

@@ -11,6 +11,7 @@
  *   (src/shared/console-sample.ts), so only the sample crosses the network, not every matching case;
  * - CSV export: the chosen cases' rows as the lead API lists them (POST /api/v1/lead/cases/rows, 500 ids a
  *   request, the console's selection at most CONSOLE_EXPORT_MAX), written by the one CSV writer (./csv.ts).
+ * - the wallboard (坐席看板): GET /api/v1/lead/wallboard, the queue's numbers; only the backend has a queue.
  * It still refuses, UNAVAILABLE, the signed bundle: a bundle is signed by the workstation that holds the cases'
  * chain and its key (caselog/export-bundle.ts); the server's copy is not that workstation, and signing it here
  * would vouch for cases this workstation never held — the lead exports a bundle on the agent's workstation, or CSV.
@@ -38,9 +39,11 @@ import { buildExport, caseRecordings, caseReviews, signExport, type ExportCase }
 import type { CaseStore } from '../caselog/store';
 import type { Logger } from '../log/logger';
 import type { TokenFor } from '../settings/backend-tokens';
+import type { Wallboard } from '../../shared/queue';
 import type { CaseRecording } from '../../shared/review';
 import type { MediaTokens } from '../review/media-token';
 import { backendCaseRecordings } from './backend-recording-media';
+import { backendWallboard } from './backend-wallboard';
 import { BackendSource } from './backend-source';
 import { importBundle } from './bundle-import';
 import { ConsoleAccessCheck } from './console-access';
@@ -140,6 +143,15 @@ export class ConsoleService {
   async statsCsv(p: { source: ConsoleSource; filter: ConsoleFilter; tzOffsetMinutes: number; table: StatsTable }): Promise<ConsoleTextFile> {
     const stats = await this.stats(p);
     return { filename: `veridesk-stats-${p.table}-${stamp(this.now())}.csv`, mime: 'text/csv', text: statsCsv(stats, p.table) };
+  }
+
+  /**
+   * The queue's wallboard (坐席看板) for the lead's day: backend only — there is no source choice, since neither this
+   * workstation's case log nor an imported bundle holds a queue (./backend-wallboard.ts).
+   */
+  async wallboard(p: { tzOffsetMinutes: number }): Promise<Wallboard> {
+    await this.accessCheck.requireLead();
+    return backendWallboard(this.api, p.tzOffsetMinutes);
   }
 
   async sample(p: { source: ConsoleSource; filter: ConsoleFilter } & SampleOptions): Promise<ConsoleSample> {

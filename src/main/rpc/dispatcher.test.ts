@@ -72,11 +72,18 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
     'console.signers': () => [],
     'console.pinSigner': () => [],
     'console.export': noDesk,
+    'console.wallboard': noDesk,
     // the agent's queue
     'queue.status': noDesk,
     'queue.setState': noDesk,
     'queue.accept': noDesk,
     'queue.decline': noDesk,
+    'shift.status': noDesk,
+    'shift.signIn': noDesk,
+    'shift.signOut': noDesk,
+    'shift.check': noDesk,
+    'shift.enrol': noDesk,
+    'shift.history': () => [],
     ...overrides,
   };
 }

@@ -3,6 +3,7 @@ import type { SyncStatus } from '../../../shared/cases';
 import type { EngineStatus } from '../../../shared/contract';
 import { useAppStore } from '../store/store';
 import { QueueStateSelect } from './queue/QueueStateSelect';
+import { ShiftControl } from './shift/ShiftControl';
 
 export function StatusBar() {
   const { t } = useTranslation();
@@ -20,6 +21,7 @@ export function StatusBar() {
       <span data-testid="status-agent">
         {t('status.agent')}: {settings?.agentId ?? '—'}
       </span>
+      <ShiftControl />
       <QueueStateSelect />
       <span data-testid="status-backend" className={`pill backend-${backend.state}`} title={backend.detail ?? backend.url}>
         {t('status.backend')}: {t(`status.backendState.${backend.state}`)}

@@ -11,12 +11,13 @@ import { ConsoleReport } from '../components/console/ConsoleReport';
 import { ConsoleSampleView } from '../components/console/ConsoleSampleView';
 import { ConsoleStatsView } from '../components/console/ConsoleStatsView';
 import { ConsoleTable } from '../components/console/ConsoleTable';
+import { ConsoleWallboard } from '../components/console/ConsoleWallboard';
 import { saveTextFile } from '../components/console/download';
 import { useCasePages } from '../components/console/use-case-pages';
 import '../components/console/console.css';
 import { useApi } from '../transport/api-context';
 
-const TABS = ['cases', 'stats', 'sample', 'import'] as const;
+const TABS = ['cases', 'stats', 'sample', 'import', 'wallboard'] as const;
 type Tab = (typeof TABS)[number];
 
 /**
@@ -114,8 +115,8 @@ function ConsoleWorkspace({ leadName }: { leadName: string }) {
           ))}
         </nav>
       </header>
-      {/* hidden rather than unmounted on the import tab, so the form keeps what the filter says */}
-      <div hidden={tab === 'import'}>
+      {/* hidden rather than unmounted on the import and wallboard tabs (neither is filtered), so the form keeps what the filter says */}
+      <div hidden={tab === 'import' || tab === 'wallboard'}>
         <ConsoleFilters onApply={applyFilter} />
       </div>
       <ConsoleError error={error ?? pages.error} />
@@ -150,6 +151,8 @@ function ConsoleWorkspace({ leadName }: { leadName: string }) {
           {openId && <ConsoleCasePanel source={source} caseId={openId} leadName={leadName} onClose={() => setOpenId(null)} onReport={setReport} />}
         </div>
       )}
+      {/* mounted only while its tab is open: leaving the tab stops its 10 s refresh */}
+      {tab === 'wallboard' && <ConsoleWallboard source={source} />}
       {tab === 'import' && (
         <ConsoleImport
           onImported={() => {

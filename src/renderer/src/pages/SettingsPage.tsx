@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { ANALYSIS_WIDTHS, backendOrigin, HTTPS_REQUIRED_MESSAGE, LANGUAGES, SettingsPatchSchema, type BackendTokenState, type Settings } from '../../../shared/settings';
 import { listCameras } from '../camera/agent-camera';
 import { VideoView } from '../components/VideoView';
+import { ShiftSettingsPanel } from '../components/shift/ShiftSettingsPanel';
 import { useAppStore } from '../store/store';
 import { useApi } from '../transport/api-context';
 
@@ -133,6 +134,7 @@ function SettingsForm({ settings, message, setMessage }: SettingsFormProps) {
           <div className="panel">
             <BackendTokenPanel savedUrl={settings.backendUrl} draftUrl={draft.backendUrl} />
             <SyncPanel />
+            <ShiftSettingsPanel />
           </div>
         </div>
         <div className="panel">

@@ -13,6 +13,8 @@ export interface Series {
   data: (number | null)[];
   /** Plot against the right-hand (0–100 %) axis. */
   percent?: boolean;
+  /** Plot against a right-hand axis of its own labelled with this unit (the wallboard's waits in seconds); not with `percent`. */
+  rightUnit?: string;
 }
 
 /**
@@ -21,20 +23,25 @@ export interface Series {
  */
 export function ConsoleChart({ categories, series, testId, horizontal = false }: { categories: string[]; series: Series[]; testId: string; horizontal?: boolean }) {
   const hasPercent = series.some((s) => s.percent);
+  const rightUnit = series.find((s) => s.rightUnit !== undefined)?.rightUnit;
+  const hasRight = hasPercent || rightUnit !== undefined;
   const category = { type: 'category', data: categories, axisLabel: { hideOverlap: true } };
-  const values = [{ type: 'value' }, ...(hasPercent ? [{ type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } }] : [])];
+  const values = [
+    { type: 'value' },
+    ...(hasPercent ? [{ type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } }] : rightUnit !== undefined ? [{ type: 'value', axisLabel: { formatter: `{value}${rightUnit}` } }] : []),
+  ];
   const option = {
     animation: false,
     tooltip: { trigger: 'axis', renderMode: 'richText' },
     legend: { top: 0 },
-    grid: { left: horizontal ? 110 : 48, right: hasPercent ? 48 : 16, top: 32, bottom: 28 },
+    grid: { left: horizontal ? 110 : 48, right: hasRight ? 48 : 16, top: 32, bottom: 28 },
     xAxis: horizontal ? values[0] : category,
     yAxis: horizontal ? category : values,
     series: series.map((s) => ({
       name: s.name,
       type: s.type,
       data: s.percent ? s.data.map((v) => (v === null ? null : Math.round(v * 1000) / 10)) : s.data,
-      ...(s.percent && !horizontal ? { yAxisIndex: 1 } : {}),
+      ...((s.percent || s.rightUnit !== undefined) && !horizontal ? { yAxisIndex: 1 } : {}),
       ...(s.type === 'line' ? { connectNulls: true, symbolSize: 5 } : {}),
     })),
   };

@@ -38,7 +38,7 @@ export const stateLabelKey = (state: AgentState): string => `queue.states.${stat
  * Why the backend set the state itself, as an i18n key (e.g. missed_offer → 未接听，已置为小休); a reason this
  * version does not know reads as the generic text with the code.
  */
-export const KNOWN_REASONS = new Set(['missed_offer', 'backend_changed', 'presence_lost', 'signed_out_elsewhere']);
+export const KNOWN_REASONS = new Set(['missed_offer', 'backend_changed', 'presence_lost', 'signed_out_elsewhere', 'presence_check_failed']);
 export const reasonKey = (reason: string): string => (KNOWN_REASONS.has(reason) ? `queue.reasons.${reason}` : 'queue.reasons.other');
 
 /** Whether the offer banner is up: an offer that has not lapsed and no call of the queue in progress. */
