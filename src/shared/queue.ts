@@ -227,6 +227,10 @@ export const ChannelBookCallbackSchema = z
   .object({ channelRequestId: QueueIdSchema, serviceType: ServiceTypeSchema, customerRef: CustomerRefSchema, slotStart: z.number().int(), intent: z.string().max(QUEUE_LIMITS.maxIntentChars).optional() })
   .strict();
 
+/** POST /api/v1/queue/callbacks: the booked call-back; `callback.reminderUrl` carries the secret the first time only. */
+export const ChannelCallbackResponseSchema = z.object({ requestId: QueueIdSchema, replayed: z.boolean(), callback: z.lazy(() => CallbackSchema) }).strict();
+export type ChannelCallbackResponse = z.infer<typeof ChannelCallbackResponseSchema>;
+
 export const CallbackSlotSchema = z.object({ slotStart: z.number().int(), slotEnd: z.number().int(), free: z.number().int().nonnegative() }).strict();
 export const CallbackSlotsSchema = z.object({ serviceType: ServiceTypeSchema, slots: z.array(CallbackSlotSchema) }).strict();
 export type CallbackSlot = z.infer<typeof CallbackSlotSchema>;
