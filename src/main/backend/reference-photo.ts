@@ -6,7 +6,7 @@
 import { AppFailure } from '../../shared/errors';
 import { backendEndpoint } from '../call/backend-urls';
 import { sniffImageType, type StillImageType } from '../engine/image-type';
-import { errorOf, networkReason, readJson } from './backend-response';
+import { errorOf, networkReason, readCapped, readJson } from './backend-response';
 
 /** Same rule as the server (server/reference-photos/routes.ts); checked here so a reference can never change the URL's path. */
 const CUSTOMER_REF_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -62,7 +62,11 @@ export async function fetchReferencePhoto(options: FetchReferencePhotoOptions): 
     await response.body?.cancel().catch(() => undefined);
     throw new AppFailure('BACKEND_REFUSED', `MALFORMED_RESPONSE: the backend answered with ${declared || 'no content type'}, not a photo`);
   }
-  const bytes = await readCapped(response, MAX_PHOTO_BYTES);
+  const bytes = await readCapped(response, MAX_PHOTO_BYTES, (why) =>
+    why.kind === 'too_large'
+      ? new AppFailure('BACKEND_REFUSED', `MALFORMED_RESPONSE: the backend's photo is larger than ${why.max} bytes`)
+      : new AppFailure('UNAVAILABLE', `backend connection lost while reading the photo: ${networkReason(why.error)}`),
+  );
   const sniffed = sniffImageType(bytes);
   if (sniffed === null || MIME_OF[sniffed] !== declared) {
     throw new AppFailure('BACKEND_REFUSED', `MALFORMED_RESPONSE: the backend's photo is not the ${declared} it claims to be`);
@@ -70,37 +74,3 @@ export async function fetchReferencePhoto(options: FetchReferencePhotoOptions): 
   return bytes;
 }
 
-/** The body, refusing one over `max` bytes without buffering more than that. */
-async function readCapped(response: Response, max: number): Promise<Uint8Array> {
-  const declaredLength = Number(response.headers.get('content-length') ?? NaN);
-  if (declaredLength > max) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new AppFailure('BACKEND_REFUSED', `MALFORMED_RESPONSE: the backend's photo is larger than ${max} bytes`);
-  }
-  const reader = response.body?.getReader();
-  if (!reader) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > max) {
-        await reader.cancel().catch(() => undefined);
-        throw new AppFailure('BACKEND_REFUSED', `MALFORMED_RESPONSE: the backend's photo is larger than ${max} bytes`);
-      }
-      chunks.push(value);
-    }
-  } catch (error) {
-    if (error instanceof AppFailure) throw error;
-    throw new AppFailure('UNAVAILABLE', `backend connection lost while reading the photo: ${networkReason(error)}`);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}

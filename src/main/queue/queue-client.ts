@@ -18,7 +18,7 @@ import {
 } from '../../shared/queue';
 import { backendOrigin, HTTPS_REQUIRED_MESSAGE, isSecureBackendUrl } from '../../shared/settings';
 import { backendEndpoint } from '../call/backend-urls';
-import { errorOf, networkReason } from '../backend/backend-response';
+import { errorOf, networkReason, readCapped } from '../backend/backend-response';
 import type { TokenFor } from '../settings/backend-tokens';
 
 /** A queue request that failed: the backend's (or the network's) code, and whether trying again may help. */
@@ -131,7 +131,7 @@ export class QueueClient {
       await response.body?.cancel().catch(() => undefined);
       throw new QueueError('BACKEND_REFUSED', 'REDIRECT_REFUSED', `the backend answered with a redirect (HTTP ${response.status}); the token is never sent on: set the final backend URL in 设置`, response.status, false);
     }
-    const text = await readCapped(response, MAX_ANSWER_BYTES, () => this.stopped);
+    const text = await readCappedText(response, MAX_ANSWER_BYTES, () => this.stopped);
     let json: unknown = null;
     if (text.length > 0) {
       try {
@@ -161,31 +161,11 @@ function pathId(id: string): string {
 }
 
 /** The body as text, refusing one over `max` bytes without buffering more than that. */
-async function readCapped(response: Response, max: number, stopped: () => boolean): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (declared > max) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new QueueError('BACKEND_REFUSED', 'MALFORMED_RESPONSE', `the backend's answer is larger than ${max} bytes`, response.status, true);
-  }
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > max) {
-        await reader.cancel().catch(() => undefined);
-        throw new QueueError('BACKEND_REFUSED', 'MALFORMED_RESPONSE', `the backend's answer is larger than ${max} bytes`, response.status, true);
-      }
-      chunks.push(value);
-    }
-  } catch (error) {
-    if (error instanceof QueueError) throw error;
-    if (stopped()) throw new QueueError('UNAVAILABLE', 'STOPPED', 'the queue client stopped', null, false);
-    throw new QueueError('UNAVAILABLE', 'UNREACHABLE', `backend connection lost while reading the answer: ${networkReason(error)}`, null, true);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+async function readCappedText(response: Response, max: number, stopped: () => boolean): Promise<string> {
+  const bytes = await readCapped(response, max, (why) => {
+    if (why.kind === 'too_large') return new QueueError('BACKEND_REFUSED', 'MALFORMED_RESPONSE', `the backend's answer is larger than ${max} bytes`, response.status, true);
+    if (stopped()) return new QueueError('UNAVAILABLE', 'STOPPED', 'the queue client stopped', null, false);
+    return new QueueError('UNAVAILABLE', 'UNREACHABLE', `backend connection lost while reading the answer: ${networkReason(why.error)}`, null, true);
+  });
+  return Buffer.from(bytes).toString('utf8');
 }
