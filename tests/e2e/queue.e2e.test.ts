@@ -29,6 +29,7 @@ const SCREENSHOTS = join(REPO_ROOT, 'test-results/screenshots');
 
 let server: RunningServer;
 let channelToken: string;
+let leadToken: string;
 let hostA: RunningHost;
 let hostB: RunningHost;
 let agentBrowser: Browser;
@@ -78,6 +79,7 @@ beforeAll(async () => {
   const tokenA = await createServerToken(config, 'ws-a');
   const tokenB = await createServerToken(config, 'ws-b');
   channelToken = await createServerToken(config, 'app-1', 'channel');
+  leadToken = await createServerToken(config, 'lead-1', 'lead');
   server = await startServer(config);
   hostA = await startAgentHost('a', 'agent-a', tokenA);
   // agent B needs no face engine: it takes offers, and the test never lets it run a call's checks
@@ -182,5 +184,39 @@ describe('queue, hand-over and call-back', () => {
     await customer.page.screenshot({ path: join(SCREENSHOTS, 'queue-callback-booked.png') });
     const status = await fetch(`${server.url}${QUEUE_PATHS.requests}/${customer.requestId}`, { headers: { authorization: `Bearer ${customer.secret}` } });
     expect(await status.json()).toMatchObject({ state: 'callback', callback: { state: 'booked' } });
+  });
+
+  it("the lead's console shows the wallboard with the backend's own numbers and the hourly chart", async () => {
+    const leadHost = await startAgentHost('lead', 'lead-1', leadToken, ['--no-engine']);
+    const lead = await openWorkstation(agentBrowser, leadHost.url);
+    try {
+      await lead.click('[data-testid="nav-console"]');
+      await lead.locator('[data-testid="page-console"]').waitFor({ timeout: 20_000 });
+      await lead.selectOption('[data-testid="console-source"]', 'backend');
+      await lead.click('[data-testid="console-tab-wallboard"]');
+      await lead.locator('[data-testid="wallboard-answered"]').waitFor({ timeout: 20_000 });
+      const api = async () =>
+        (await (await fetch(`${server.url}${QUEUE_PATHS.wallboard}?tzOffsetMinutes=480`, { headers: { authorization: `Bearer ${leadToken}` } })).json()) as { waiting: number; agents: Record<string, number>; today: { answered: number } };
+      const shown = async () => ({
+        waiting: Number(await lead.locator('[data-testid="wallboard-waiting"]').textContent()),
+        answered: Number(await lead.locator('[data-testid="wallboard-answered"]').textContent()),
+        busy: Number(await lead.locator('[data-testid="wallboard-agents-busy"]').textContent()),
+      });
+      // A took one call; the board refreshes every 10 s, so it may take one refresh to match
+      await expectPoll(
+        async () => {
+          const [b, v] = await Promise.all([api(), shown()]);
+          return b.today.answered >= 1 && v.waiting === b.waiting && v.answered === b.today.answered && v.busy === (b.agents.busy ?? 0);
+        },
+        25_000,
+        'the wallboard shows the backend numbers',
+        async () => `backend ${JSON.stringify(await api())}, shown ${JSON.stringify(await shown())}`,
+      );
+      expect(await lead.locator('[data-testid="wallboard-chart"] canvas').count()).toBeGreaterThan(0);
+      await lead.screenshot({ path: join(SCREENSHOTS, 'console-wallboard.png') });
+    } finally {
+      await lead.close();
+      await leadHost.stop();
+    }
   });
 });
