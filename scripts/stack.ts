@@ -67,7 +67,7 @@ VeriDesk stack
   workstation  open the "VeriDesk host: http://127.0.0.1:${process.env.VERIDESK_HOST_PORT ?? '5180'}/#k=…" address the host prints
                (the #k=… part is this launch's key), press 开始视频 (Start video call)
   customer     open the join link it shows in a second browser tab (or scan the QR code)
-  queue        set 在线示闲 in the status bar, hand a customer over with the curl line in the README ("The customer
+  queue        签到 then 在线示闲 in the status bar, hand a customer over with the curl line in the README ("The customer
                queue"; the channel token is .data/stack/channel.token), open the joinUrl it answers, press Enter
   server       ${publicUrl}   (Ctrl+C stops both)
 `);
