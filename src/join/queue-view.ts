@@ -4,6 +4,7 @@
  * queue-model.ts with textContent only, and reports the customer's taps.
  */
 import type { BookedModel, QueuePanelModel, SlotsModel } from './queue-model';
+import { byId, byTestId } from './dom-lookup';
 
 export interface QueueViewHandlers {
   onLeave(): void;
@@ -18,18 +19,6 @@ export interface QueueViewModel {
   slots: SlotsModel | null;
   booked: BookedModel | null;
   bookedSlotStart: number | null;
-}
-
-function byTestId<T extends HTMLElement>(doc: Document, id: string): T {
-  const element = doc.querySelector<T>(`[data-testid="${id}"]`);
-  if (!element) throw new Error(`join page markup is missing data-testid=${id}`);
-  return element;
-}
-
-function byId<T extends HTMLElement>(doc: Document, id: string): T {
-  const element = doc.getElementById(id) as T | null;
-  if (!element) throw new Error(`join page markup is missing #${id}`);
-  return element;
 }
 
 export class QueueView {

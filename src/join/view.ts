@@ -5,6 +5,7 @@
  */
 import type { ChallengeAction, GuidanceKey, SignalErrorCode } from '../shared/signaling';
 import { messagesFor, type Explained, type Language, type Messages, type ShownSignalError } from './i18n';
+import { byId, byTestId } from './dom-lookup';
 import type { CameraErrorCode } from './media';
 import type { QueueEnd, QueueFatal } from './queue-session';
 
@@ -53,18 +54,6 @@ export interface ViewHandlers {
   onRetry(): void;
   onLanguageToggle(): void;
   onTapForSound(): void;
-}
-
-function byTestId<T extends HTMLElement>(doc: Document, id: string): T {
-  const element = doc.querySelector<T>(`[data-testid="${id}"]`);
-  if (!element) throw new Error(`join page markup is missing data-testid=${id}`);
-  return element;
-}
-
-function byId<T extends HTMLElement>(doc: Document, id: string): T {
-  const element = doc.getElementById(id) as T | null;
-  if (!element) throw new Error(`join page markup is missing #${id}`);
-  return element;
 }
 
 /** Looks up a dotted key such as `cameraConsent.accept` in the messages. */
