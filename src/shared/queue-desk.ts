@@ -5,6 +5,7 @@
  * 'handover.received' case event). Main holds the backend token and polls; the renderer shows and sends actions.
  */
 import { z } from 'zod';
+import { CallInfoSchema } from './call';
 import { SERVICE_TYPES } from './cases';
 import { AgentStateSchema, OfferSchema, PriorCheckSchema, QueueIdSchema, REQUEST_ORIGINS } from './queue';
 
@@ -66,17 +67,11 @@ export const QueueStatusSchema = z.object({
 });
 export type QueueStatus = z.infer<typeof QueueStatusSchema>;
 
-/** queue.accept's answer: the call main started on the backend's room (no join link: the customer already has one). */
-export const QueueAcceptResultSchema = z.object({
-  callId: z.string(),
-  caseId: z.string(),
-  roomId: z.string(),
-  /** Always '' here: the customer joins the room with the secret of their queue link. */
-  joinUrl: z.string(),
-  joinExpiresAt: z.number(),
-  streamId: z.string(),
-  active: QueueActiveCallSchema,
-});
+/**
+ * queue.accept's answer: the call main started on the backend's room (call.start's CallInfo; its joinUrl is always
+ * '' here: the customer joins the room with the secret of their queue link) and the hand-over context.
+ */
+export const QueueAcceptResultSchema = CallInfoSchema.extend({ active: QueueActiveCallSchema });
 export type QueueAcceptResult = z.infer<typeof QueueAcceptResultSchema>;
 
 /**
