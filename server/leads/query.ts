@@ -66,18 +66,20 @@ export const LeadListQuerySchema = z
   .refine(fromBeforeTo, RANGE);
 export type LeadListQuery = z.infer<typeof LeadListQuerySchema>;
 
+/** Minutes east of UTC that define a day (the console's TzOffsetSchema, as a query string; China +480). */
+const TzOffset = z
+  .string()
+  .regex(/^-?\d{1,3}$/)
+  .transform(Number)
+  .pipe(z.number().int().min(-840).max(840))
+  .default(480);
+
 export const STATS_GROUPS = ['day', 'agent'] as const;
 export const LeadStatsQuerySchema = z
   .object({
     ...filterFields,
     groupBy: z.enum(STATS_GROUPS).default('day'),
-    /** Minutes east of UTC that define a day (the console's TzOffsetSchema; China +480). */
-    tzOffsetMinutes: z
-      .string()
-      .regex(/^-?\d{1,3}$/)
-      .transform(Number)
-      .pipe(z.number().int().min(-840).max(840))
-      .default(480),
+    tzOffsetMinutes: TzOffset,
     format: z.enum(['json', 'csv']).default('json'),
   })
   .strict()
@@ -104,12 +106,7 @@ const sampleFields = {
   rate: Decimal.pipe(z.number().gt(0).max(1)).default(0.05),
   includeOverrides: Bool.default(true),
   includeEscalations: Bool.default(true),
-  tzOffsetMinutes: z
-    .string()
-    .regex(/^-?\d{1,3}$/)
-    .transform(Number)
-    .pipe(z.number().int().min(-840).max(840))
-    .default(480),
+  tzOffsetMinutes: TzOffset,
 };
 
 export const LeadSampleQuerySchema = z
