@@ -160,6 +160,8 @@ describe('queue, hand-over and call-back', () => {
     await expectPoll(async () => ['pass', 'warn', 'fail'].includes((await agentA.locator('[data-testid="check-face_match"]').getAttribute('data-status')) ?? ''), 90_000, 'face match against the reference photo');
     expect(await agentA.locator('[data-testid="check-face_match"]').getAttribute('data-status')).toBe('pass');
     await agentA.screenshot({ path: join(SCREENSHOTS, 'queue-desk-prefilled.png') });
+    // the hand-over panel (below the fold of the whole desk): the channel's checks and the intent
+    await agentA.locator('[data-testid="desk-handover"]').screenshot({ path: join(SCREENSHOTS, 'queue-desk-handover.png') });
   });
 
   it('two more customers see positions 1 and 2; B, ready again, is offered the next one — never the one A took', async () => {
