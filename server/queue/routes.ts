@@ -64,6 +64,8 @@ export const registerQueue: FastifyPluginAsync<QueuePluginOptions> = async (app,
   app.addHook('onReady', async () => {
     await service.start();
   });
+  // held agent polls answer before the server waits for in-flight requests to end (else close waits up to a hold)
+  app.addHook('preClose', async () => service.wakeups.stop());
   app.addHook('onClose', async () => service.stop());
   app.setErrorHandler(queueErrorHandler);
   // leave, decline and finish take no body, and clients commonly send `content-type: application/json` with an
